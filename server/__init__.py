@@ -1,0 +1,1 @@
+"""Caretaker server: Litestar app, Piccolo tables, office pages and the sync API."""

@@ -1,0 +1,142 @@
+"""Sign-in, sessions, devices and the sign-in rate limit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from server.accounts.schemas import CurrentUser
+from server.accounts.tables import Device, SignInFailure, Staff, StaffSite, WebSession
+from server.estate.tables import Site
+from server.lib.errors import NotAuthenticated, TooManyAttempts
+from server.lib.i18n import gettext as _
+from server.lib.security import new_token, token_hash, verify_password
+from server.settings import Settings
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def site_ids_of(staff_id: str, role: str) -> tuple[str, ...]:
+    """The sites a staff member may see: their assignments; admins see every site."""
+    if role == "admin":
+        rows = await Site.select(Site.id).where(Site.active.eq(True))
+        return tuple(sorted(str(r["id"]) for r in rows))
+    rows = await StaffSite.select(StaffSite.site).where(StaffSite.staff == staff_id)
+    return tuple(sorted(str(r["site"]) for r in rows))
+
+
+async def _user_from_staff(row: dict, **extra: str | None) -> CurrentUser:
+    return CurrentUser(
+        id=str(row["id"]),
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        site_ids=await site_ids_of(str(row["id"]), row["role"]),
+        language=row.get("language") or "",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+async def check_rate_limit(settings: Settings, username: str, address: str) -> None:
+    since = now() - timedelta(seconds=settings.signin_window_seconds)
+    by_user = await SignInFailure.count().where(
+        (SignInFailure.username == username.lower()) & (SignInFailure.at > since))
+    by_addr = await SignInFailure.count().where(
+        (SignInFailure.address == address) & (SignInFailure.at > since))
+    if max(by_user, by_addr) >= settings.signin_max_failures:
+        raise TooManyAttempts(
+            _("Too many failed sign-ins. Wait a minute and try again."))
+
+
+async def authenticate(settings: Settings, username: str, password: str,
+                       address: str) -> dict:
+    """The staff row for a correct user name and password, else NotAuthenticated.
+
+    Wrong password and unknown user give the same message (and take the same time)."""
+    username = username.strip().lower()
+    await check_rate_limit(settings, username, address)
+    row = await Staff.select().where(Staff.username == username).first()
+    ok = verify_password(row["password_hash"] if row else None, password)
+    if not ok or row is None or not row["active"]:
+        await SignInFailure.insert(
+            SignInFailure(username=username[:60], address=address[:64], at=now()))
+        raise NotAuthenticated(_("Wrong user name or password."), code="bad_credentials")
+    await Staff.update({Staff.last_sign_in_at: now()}).where(Staff.id == row["id"])
+    return row
+
+
+async def start_session(settings: Settings, staff: dict, user_agent: str = "") -> str:
+    token = new_token()
+    await WebSession.insert(WebSession(
+        token_hash=token_hash(token),
+        staff=staff["id"],
+        csrf_token=new_token(),
+        expires_at=now() + timedelta(hours=settings.session_hours),
+        user_agent=user_agent[:255],
+    ))
+    return token
+
+
+async def end_session(token: str) -> None:
+    await WebSession.delete().where(WebSession.token_hash == token_hash(token))
+
+
+async def user_for_session(token: str) -> CurrentUser | None:
+    session = await WebSession.select(
+        WebSession.id, WebSession.expires_at, *WebSession.staff.all_columns(),
+    ).where(WebSession.token_hash == token_hash(token)).first()
+    if session is None or session["expires_at"] < now():
+        return None
+    staff = {k.removeprefix("staff."): v for k, v in session.items() if k.startswith("staff.")}
+    if not staff.get("active"):
+        return None
+    return await _user_from_staff(staff, session_id=str(session["id"]))
+
+
+async def register_device(settings: Settings, staff: dict, client_id: uuid.UUID,
+                          name: str) -> tuple[str, str]:
+    """A new bearer token for this phone installation; an earlier device row of the same
+    client is replaced (signing in again on the same phone)."""
+    token = new_token()
+    existing = await Device.select(Device.id, Device.staff).where(
+        Device.client_id == client_id).first()
+    expires = now() + timedelta(days=settings.device_token_days)
+    if existing is not None:
+        await Device.update({
+            Device.staff: staff["id"], Device.token_hash: token_hash(token),
+            Device.name: name[:120], Device.expires_at: expires, Device.revoked_at: None,
+            Device.revoked_by: None,
+        }).where(Device.id == existing["id"])
+        return token, str(existing["id"])
+    device = Device(client_id=client_id, staff=staff["id"], name=name[:120],
+                    token_hash=token_hash(token), expires_at=expires)
+    await device.save()
+    return token, str(device.id)
+
+
+async def user_for_device_token(token: str) -> CurrentUser | None:
+    row = await Device.select(
+        Device.id, Device.client_id, Device.expires_at, Device.revoked_at,
+        *Device.staff.all_columns(),
+    ).where(Device.token_hash == token_hash(token)).first()
+    if row is None or row["revoked_at"] is not None or row["expires_at"] < now():
+        return None
+    staff = {k.removeprefix("staff."): v for k, v in row.items() if k.startswith("staff.")}
+    if not staff.get("active"):
+        return None
+    await Device.update({Device.last_seen_at: now()}).where(Device.id == row["id"])
+    return await _user_from_staff(staff, device_id=str(row["id"]),
+                                  client_id=str(row["client_id"]))
+
+
+async def revoke_device(device_id: str, by: CurrentUser) -> None:
+    await Device.update({Device.revoked_at: now(), Device.revoked_by: by.id}).where(
+        Device.id == device_id)
+
+
+def require_user(user: CurrentUser | None) -> CurrentUser:
+    if user is None:
+        raise NotAuthenticated(_("Please sign in."))
+    return user

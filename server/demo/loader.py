@@ -1,0 +1,130 @@
+"""The demo estate: two sites with Traditional-Chinese names, ~8 buildings, ~1,500 units,
+~3,000 residents, one account per role (password ``caretaker-demo``) and a key register.
+
+Deterministic (seeded), so screenshots and tests see the same estate every time.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from server.accounts.tables import Staff, StaffSite
+from server.estate.tables import Building, Resident, Site, Unit
+from server.keys.tables import KeyTag
+from server.lib.security import hash_password
+from server.sync.tables import SpaceVersion
+
+DEMO_PASSWORD = "caretaker-demo"  # noqa: S105 - documented demo sign-in, demo mode only
+
+DEMO_ACCOUNTS = (
+    # username, display name, role, sites (indexes; admin sees all anyway)
+    ("admin", "陳志明 (管理員)", "admin", (0, 1)),
+    ("office", "李美玲 (主管)", "supervisor", (0,)),
+    ("desk", "黃嘉欣 (前台)", "front_desk", (0,)),
+    ("guard", "張偉強 (保安)", "patrol", (0,)),
+    ("tech", "吳家豪 (技工)", "technician", (0,)),
+)
+
+SITES = (
+    # code, name, address, buildings: (code, name, floors, units per floor)
+    ("HYG", "海悅花園", "香港九龍紅磡海悅道8號",
+     (("A", "海悅花園 第1座", 33, 8), ("B", "海悅花園 第2座", 33, 8),
+      ("C", "海悅花園 第3座", 28, 8), ("D", "海悅花園 第5座", 25, 6))),
+    ("JHT", "景華臺", "新界沙田景華路12號",
+     (("1", "景華臺 1座", 25, 6), ("2", "景華臺 2座", 25, 6),
+      ("3", "景華臺 3座", 22, 6), ("4", "景華臺 4座", 22, 6))),
+)
+
+SURNAMES = "陳李黃張梁林劉吳何郭王鄭楊周謝羅麥馮曾蔡".replace("", " ").split()
+GIVEN = ("志明", "美玲", "家豪", "嘉欣", "偉強", "淑芬", "俊傑", "詠詩", "國華", "麗珍",
+         "子軒", "曉彤", "浩然", "慧敏", "建業", "雅婷", "振邦", "佩儀", "啟明", "婉婷")
+RELATIONS = ("owner", "household", "household", "tenant", "proxy")
+ID_TYPES = ("hkid", "hkid", "hkid", "mainland_id", "passport")
+KEY_LABELS = (("owner_deposited", "業主寄存"), ("vacant_unit", "空置單位"),
+              ("show_flat", "樣板房"), ("public_area", "公共地方"),
+              ("equipment_room", "機房"), ("master", "總匙"))
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+async def is_empty() -> bool:
+    return await Site.count() == 0 and await Staff.count() == 0
+
+
+async def load_demo(seed: int = 2026) -> dict[str, int]:
+    """Load the demo estate into an empty database. Returns row counts."""
+    rng = random.Random(seed)
+    password_hash = hash_password(DEMO_PASSWORD)
+    sites: list[Site] = []
+    buildings: list[Building] = []
+    units: list[Unit] = []
+    residents: list[Resident] = []
+    keys: list[KeyTag] = []
+    for code, name, address, blocks in SITES:
+        site_id = _uuid(rng)
+        space = str(site_id)
+        sites.append(Site(id=site_id, code=code, name=name, address=address, space=space,
+                          version=1))
+        key_no = 0
+        for bcode, bname, floors, per_floor in blocks:
+            building_id = _uuid(rng)
+            buildings.append(Building(id=building_id, site=site_id, code=bcode, name=bname,
+                                      space=space, version=1))
+            for floor in range(1, floors + 1):
+                for flat in range(1, per_floor + 1):
+                    unit_id = _uuid(rng)
+                    number = f"{bcode}-{floor:02d}{chr(64 + flat)}"
+                    units.append(Unit(
+                        id=unit_id, site=site_id, building=building_id, number=number,
+                        floor=str(floor), area=round(rng.uniform(38, 120), 1),
+                        use="residential", space=space, version=1))
+                    for i in range(2):
+                        relation = "owner" if i == 0 else rng.choice(RELATIONS[1:])
+                        id_type = rng.choice(ID_TYPES)
+                        residents.append(Resident(
+                            id=_uuid(rng), site=site_id, unit=unit_id,
+                            name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                            phone=f"{rng.choice('5679')}{rng.randrange(1000000, 9999999)}",
+                            relation=relation, id_type=id_type,
+                            id_last4=f"{rng.randrange(0, 9999):04d}",
+                            space=space, version=1))
+                    if rng.random() < 0.06:
+                        key_no += 1
+                        category, label = rng.choice(KEY_LABELS[:3])
+                        keys.append(KeyTag(
+                            id=_uuid(rng), site=site_id, code=f"{code}-K{key_no:03d}",
+                            label=f"{label} {bname[-3:]}", category=category, unit=unit_id,
+                            space=space, version=1))
+            for category, label in KEY_LABELS[3:]:
+                key_no += 1
+                keys.append(KeyTag(id=_uuid(rng), site=site_id, code=f"{code}-K{key_no:03d}",
+                                   label=f"{label} {bname}", category=category,
+                                   space=space, version=1))
+    staff: list[Staff] = []
+    assignments: list[StaffSite] = []
+    for username, display, role, site_idx in DEMO_ACCOUNTS:
+        staff_id = _uuid(rng)
+        staff.append(Staff(id=staff_id, username=username, display_name=display,
+                           password_hash=password_hash, role=role))
+        assignments.extend(StaffSite(id=_uuid(rng), staff=staff_id, site=sites[i].id)
+                           for i in site_idx)
+    await _insert(Site, sites)
+    await _insert(Building, buildings)
+    await _insert(Unit, units)
+    await _insert(Resident, residents)
+    await _insert(KeyTag, keys)
+    await _insert(Staff, staff)
+    await _insert(StaffSite, assignments)
+    await _insert(SpaceVersion, [SpaceVersion(space=str(s.id), version=1) for s in sites]
+                  + [SpaceVersion(space="org", version=0)])
+    return {"sites": len(sites), "buildings": len(buildings), "units": len(units),
+            "residents": len(residents), "keys": len(keys), "staff": len(staff)}
+
+
+async def _insert(table: Any, rows: list[Any], chunk: int = 500) -> None:
+    for i in range(0, len(rows), chunk):
+        await table.insert(*rows[i:i + chunk])

@@ -1,0 +1,71 @@
+"""Translations: one gettext catalog per language under ``web/locale`` (Babel .po files).
+
+Message ids are the English source strings. The server's templates and Python code use
+:func:`gettext` (``_`` in templates); the phone's service worker reads the same catalogs
+exported as JSON (``/i18n/<lang>.json``). ``tests/unit/test_i18n.py`` fails when a visible
+string lacks a translation in either language.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "web" / "locale"
+LANGUAGES = {"zh_Hant": "繁體中文", "en": "English"}
+HTML_LANG = {"zh_Hant": "zh-Hant", "en": "en"}
+DEFAULT_LANGUAGE = "zh_Hant"
+
+current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as f:
+        cat = read_po(f, locale=language)
+    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+
+
+def gettext(message: str, **params: object) -> str:
+    text = catalog(current_language.get()).get(message) or message
+    return text.format(**params) if params else text
+
+
+_ = gettext
+
+
+def lazy(message: str) -> str:
+    """Mark a string for extraction where it is defined; translate it where it is shown."""
+    return message
+
+
+def pick_language(*candidates: str | None) -> str:
+    for c in candidates:
+        if not c:
+            continue
+        c = c.replace("-", "_")
+        if c in LANGUAGES:
+            return c
+        if c.lower().startswith("zh"):
+            return "zh_Hant"
+        if c.lower().startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
+
+
+def accept_language(header: str | None) -> str | None:
+    if not header:
+        return None
+    for part in header.split(","):
+        tag = part.split(";")[0].strip()
+        if tag:
+            lang = pick_language(tag)
+            if tag.lower().startswith(("zh", "en")):
+                return lang
+    return None

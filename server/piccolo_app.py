@@ -1,0 +1,30 @@
+"""Piccolo app wiring: every table, migrations in the top-level ``migrations/``."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from server.accounts.tables import Device, SignInFailure, Staff, StaffSite, WebSession
+from server.estate.tables import Building, Resident, Site, Unit
+from server.keys.tables import KeyLoan, KeyTag
+from server.sync.tables import (
+    AuditEntry,
+    Blob,
+    Conflict,
+    Rejection,
+    SpaceVersion,
+    SyncClient,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="caretaker",
+    migrations_folder_path=str(Path(__file__).resolve().parent.parent / "migrations"),
+    table_classes=[
+        Site, Building, Unit, Resident,
+        Staff, StaffSite, WebSession, Device, SignInFailure,
+        KeyTag, KeyLoan,
+        SpaceVersion, SyncClient, AuditEntry, Conflict, Rejection, Blob,
+    ],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,152 @@
+"""The storage interface the server implements (and :mod:`sync.memory` implements in memory).
+
+The engine (:mod:`sync.engine`) drives one push or one pull through these calls; each push
+and each pull is one database transaction that the storage opens and commits. Calls are
+batch-shaped on purpose: a push of 1,000 mutations makes a handful of queries, not thousands.
+
+Records are seen by the engine as :class:`Record`: a type name, a UUID string, the space it
+lives in, its version stamp, and its fields as JSON-compatible values (datetimes as ISO-8601
+strings with offset, UUIDs as strings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import msgspec
+
+
+class Record(msgspec.Struct):
+    type: str
+    id: str
+    space: str
+    version: int = 0
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+    # field -> HLC string of the write that set it (last-writer-wins on corrections)
+    field_hlc: dict[str, str] = msgspec.field(default_factory=dict)
+    # True for records the office deactivated or voided: pulls send them as tombstones
+    deleted: bool = False
+
+
+class Ref(msgspec.Struct, frozen=True):
+    """A record by type and id."""
+
+    type: str
+    id: str
+
+
+class Lookup(msgspec.Struct, frozen=True):
+    """Records of ``type`` whose ``field`` equals ``value`` (e.g. loans of one key)."""
+
+    type: str
+    field: str
+    value: str
+
+
+class ClientState(msgspec.Struct):
+    client_id: str
+    staff_id: str
+    device_id: str | None
+    last_mutation_id: int
+
+
+class AuditRow(msgspec.Struct):
+    record_type: str
+    record_id: str
+    space: str
+    action: str
+    changes: dict[str, list[Any]]  # field -> [before, after]
+    staff_id: str | None
+    device_id: str | None
+    client_id: str | None
+    mutation_id: int | None
+    device_hlc: str
+    device_time: str | None  # ISO-8601, from the HLC's physical part
+    server_time: str  # ISO-8601
+
+
+class ConflictRow(msgspec.Struct):
+    id: str
+    kind: str  # double_loan, double_return, return_before_loan, field_overwritten, …
+    space: str
+    record_type: str
+    record_ids: list[str]
+    details: dict[str, Any]  # both values, both times, who
+    staff_ids: list[str]
+    created_at: str
+
+
+class RejectionRow(msgspec.Struct):
+    client_id: str
+    mutation_id: int
+    name: str
+    code: str
+    reason: str
+    args: dict[str, Any]
+    staff_id: str | None
+    space: str
+    created_at: str
+
+
+class PushWrite(msgspec.Struct):
+    """Everything one push transaction writes, in one go."""
+
+    client: ClientState  # with the new last_mutation_id
+    versions: dict[str, int]  # space -> its new version (only spaces that changed)
+    puts: list[Record]  # inserts and updates, each stamped with its space's new version
+    audit: list[AuditRow]
+    conflicts: list[ConflictRow]
+    rejections: list[RejectionRow]
+
+
+class PushStore(Protocol):
+    """One push transaction (the caller opens it: PostgreSQL READ COMMITTED + row locks,
+    SQLite ``BEGIN IMMEDIATE``)."""
+
+    async def load_client(self, client_id: str) -> ClientState | None:
+        """The client's row, locked for the rest of the transaction (PostgreSQL FOR UPDATE)."""
+        ...
+
+    async def spaces_of(self, refs: Sequence[Ref]) -> dict[Ref, str]:
+        """The space of each existing record among ``refs`` (missing ones are left out).
+        A record's space never changes, so this may be read before the space locks."""
+        ...
+
+    async def lock_spaces(self, spaces: Sequence[str]) -> dict[str, int]:
+        """Lock the version rows of ``spaces`` in sorted order (creating missing ones at 0)
+        and return their current versions."""
+        ...
+
+    async def load(self, refs: Sequence[Ref], lookups: Sequence[Lookup]) -> list[Record]:
+        """The current state of the records named by ``refs`` and matched by ``lookups``."""
+        ...
+
+    async def write(self, batch: PushWrite) -> None:
+        """Write all effects of the push (records, audit, conflicts, rejections, versions,
+        the client's last_mutation_id) in the open transaction."""
+        ...
+
+
+class PullStore(Protocol):
+    """One pull, read in one snapshot."""
+
+    async def last_mutation_id(self, client_id: str) -> int: ...
+
+    async def space_versions(self, spaces: Sequence[str]) -> dict[str, int]: ...
+
+    async def changed(
+        self,
+        space: str,
+        after_version: int,
+        upto_version: int,
+        after: tuple[int, str, str] | None,
+        limit: int,
+    ) -> list[Record]:
+        """Records of ``space`` with ``after_version < version <= upto_version`` in
+        (version, type, id) order, strictly after the cursor ``after`` when given."""
+        ...
+
+    async def count_changed(self, space: str, after_version: int, upto_version: int) -> int: ...
+
+    async def rejections(self, client_id: str, after_mutation_id: int) -> list[RejectionRow]: ...

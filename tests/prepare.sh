@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs on a fresh machine (Python ≥ 3.11, Node, apt):
+# the virtualenv with the dev extra, Debian's Chromium for the browser tests, and a running
+# PostgreSQL at 127.0.0.1:5432 (the database tests run on SQLite and on PostgreSQL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "prepare: installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "prepare: starting PostgreSQL"
+  if [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  pg_isready -h 127.0.0.1 -p 5432 || { echo "prepare: PostgreSQL is not running" >&2; exit 1; }
+fi
+echo "prepare: ready"
