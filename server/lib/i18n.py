@@ -1,6 +1,7 @@
 """Translations: one gettext catalog per language under ``web/locale`` (Babel .po files).
 
-Message ids are the English source strings. The server's templates and Python code use
+Message ids are the English source strings; each area of the code keeps its own .po file
+(merged at load). The server's templates and Python code use
 :func:`gettext` (``_`` in templates); the phone's service worker reads the same catalogs
 exported as JSON (``/i18n/<lang>.json``). ``tests/unit/test_i18n.py`` fails when a visible
 string lacks a translation in either language.
@@ -24,12 +25,15 @@ current_language: ContextVar[str] = ContextVar("current_language", default=DEFAU
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as f:
-        cat = read_po(f, locale=language)
-    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+    """Every ``web/locale/<language>/LC_MESSAGES/*.po`` merged (one file per area:
+    ``core.po``, ``office.po``, ``keys.po``, ``app.po`` …)."""
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as f:
+            cat = read_po(f, locale=language)
+        merged.update({str(m.id): str(m.string) for m in cat
+                       if m.id and m.string and not m.fuzzy})
+    return merged
 
 
 def gettext(message: str, **params: object) -> str:
