@@ -27,7 +27,7 @@ from server.accounts.middleware import IdentityMiddleware
 from server.accounts.routes import routes as account_routes
 from server.lib.errors import CaretakerError, NotAuthenticated
 from server.lib.headers import SecurityHeadersMiddleware
-from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext
+from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext, lazy
 from server.lib.pages import home_path, signed_in, user_of
 from server.settings import Settings, load_settings
 
@@ -36,6 +36,8 @@ TEMPLATES = ROOT / "web" / "templates"
 STATIC = ROOT / "web" / "static"
 
 log = logging.getLogger("caretaker")
+
+SERVER_ERROR_MESSAGE = lazy("Something went wrong on the server. Nothing was lost; try again.")
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
@@ -86,8 +88,7 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
-                          gettext("Something went wrong on the server. Nothing was lost; "
-                                  "try again."))
+                          gettext(SERVER_ERROR_MESSAGE))
 
 
 @get("/", include_in_schema=False)
