@@ -7,7 +7,7 @@ from __future__ import annotations
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.accounts import service
-from server.lib.i18n import accept_language, current_language, pick_language
+from server.lib.i18n import current_language, pick_language
 
 SESSION_COOKIE = "caretaker_session"
 LANGUAGE_COOKIE = "caretaker_lang"
@@ -48,10 +48,12 @@ class IdentityMiddleware:
             if token:
                 user = await service.user_for_session(token)
         scope["user"] = user
+        # The person's explicit choice, then their account's, then the estate's default.
+        # Not Accept-Language: staff phones are often set to English while the estate
+        # works in Chinese; the switch is one tap away on every page.
         lang = pick_language(
             cookies.get(LANGUAGE_COOKIE),
             user.language if user else None,
-            accept_language(headers.get("accept-language")),
             self.default_language,
         )
         scope.setdefault("state", {})["language"] = lang

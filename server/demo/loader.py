@@ -20,11 +20,11 @@ DEMO_PASSWORD = "caretaker-demo"  # noqa: S105 - documented demo sign-in, demo m
 
 DEMO_ACCOUNTS = (
     # username, display name, role, sites (indexes; admin sees all anyway)
-    ("admin", "陳志明 (管理員)", "admin", (0, 1)),
-    ("office", "李美玲 (主管)", "supervisor", (0,)),
-    ("desk", "黃嘉欣 (前台)", "front_desk", (0,)),
-    ("guard", "張偉強 (保安)", "patrol", (0,)),
-    ("tech", "吳家豪 (技工)", "technician", (0,)),
+    ("admin", "陳志明", "admin", (0, 1)),
+    ("office", "李美玲", "supervisor", (0,)),
+    ("desk", "黃嘉欣", "front_desk", (0,)),
+    ("guard", "張偉強", "patrol", (0,)),
+    ("tech", "吳家豪", "technician", (0,)),
 )
 
 SITES = (

@@ -61,15 +61,3 @@ def pick_language(*candidates: str | None) -> str:
         if c.lower().startswith("en"):
             return "en"
     return DEFAULT_LANGUAGE
-
-
-def accept_language(header: str | None) -> str | None:
-    if not header:
-        return None
-    for part in header.split(","):
-        tag = part.split(";")[0].strip()
-        if tag:
-            lang = pick_language(tag)
-            if tag.lower().startswith(("zh", "en")):
-                return lang
-    return None
