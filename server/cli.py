@@ -85,9 +85,17 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_createadmin(settings: Settings, args: argparse.Namespace) -> int:
     from server.estate.service import create_admin
 
+    from server.lib.errors import ValidationFailed
+
     password = os.environ.get("CARETAKER_ADMIN_PASSWORD") or getpass.getpass("Password: ")
-    asyncio.run(_with_engine(settings, create_admin(args.username, args.name or args.username,
-                                                    password)))
+    try:
+        asyncio.run(_with_engine(settings, create_admin(
+            args.username, args.name or args.username, password)))
+    except ValidationFailed as e:
+        details = e.detail if isinstance(e.detail, dict) else {"": e.message}
+        for field, problem in details.items():
+            print(f"caretaker createadmin: {field}: {problem}", file=sys.stderr)
+        return 2
     print(f"caretaker: admin {args.username!r} created")
     return 0
 

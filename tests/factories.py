@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.accounts.tables import Staff, StaffSite
 from server.estate.tables import Building, Resident, Site, Unit
-from server.keys.tables import KeyTag
-from server.sync.tables import SpaceVersion
+from server.keys.tables import KeyLoan, KeyTag
+from server.sync.tables import AuditEntry, Blob, Conflict, Rejection, SpaceVersion
 
 _seq = itertools.count(1)
 
@@ -64,6 +66,60 @@ class Factory:
                    unit=unit, space=site, version=1)
         await k.save()
         return str(k.id)
+
+    async def key_loan(self, key: str, lent_by: str, *, borrower: str = "", hours_ago: float = 1,
+                       due_in_hours: float = 4, returned: bool = False, voided: bool = False,
+                       **fields: Any) -> str:
+        """A loan of ``key`` (in the key's site), lent ``hours_ago`` and due
+        ``due_in_hours`` after that (negative due = already overdue when not returned)."""
+        row = await KeyTag.select(KeyTag.site).where(KeyTag.id == key).first()
+        site = str(row["site"])
+        lent_at = datetime.now(UTC) - timedelta(hours=hours_ago)
+        loan = KeyLoan(
+            id=uuid.uuid4(), site=site, key=key, borrower_name=borrower or f"借用人{next(_seq)}",
+            borrower_kind="contractor", id_type="hkid", id_last4="123A", purpose="維修",
+            lent_at=lent_at, due_at=lent_at + timedelta(hours=due_in_hours), lent_by=lent_by,
+            returned_at=lent_at + timedelta(minutes=30) if returned else None,
+            returned_by="歸還人" if returned else "", voided=voided, space=site, version=1,
+            created_at=lent_at + timedelta(seconds=5),
+        )
+        for name, value in fields.items():
+            setattr(loan, name, value)
+        await loan.save()
+        return str(loan.id)
+
+    async def audit(self, record_type: str, record_id: str, space: str, action: str,
+                    changes: dict[str, list[Any]], *, staff: str | None = None,
+                    device_time: datetime | None = None,
+                    server_time: datetime | None = None) -> str:
+        entry = AuditEntry(
+            id=uuid.uuid4(), record_type=record_type, record_id=record_id, space=space,
+            version=1, action=action, staff=staff, device_hlc="", device_time=device_time,
+            server_time=server_time or datetime.now(UTC), changes=changes)
+        await entry.save()
+        return str(entry.id)
+
+    async def conflict(self, space: str, record_ids: list[str], *, kind: str = "double_loan",
+                       record_type: str = "key_loan", details: dict[str, Any] | None = None,
+                       staff_ids: list[str] | None = None, status: str = "open") -> str:
+        c = Conflict(id=uuid.uuid4(), kind=kind, space=space, version=1,
+                     record_type=record_type, record_ids=record_ids, details=details or {},
+                     staff_ids=staff_ids or [], status=status)
+        await c.save()
+        return str(c.id)
+
+    async def rejection(self, space: str, *, staff: str | None = None, code: str = "unknown_key",
+                        reason: str = "no such key", status: str = "open") -> str:
+        r = Rejection(id=uuid.uuid4(), client_id=uuid.uuid4(), mutation_id=next(_seq),
+                      name="key.lend", code=code, reason=reason, args={"key_id": "x"},
+                      staff=staff, space=space, status=status)
+        await r.save()
+        return str(r.id)
+
+    async def blob(self, data: bytes = b"\x89PNG fake", content_type: str = "image/png") -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        await Blob.insert(Blob(sha256=sha, content_type=content_type, size=len(data), data=data))
+        return sha
 
 
 def csrf_from(html: str) -> str:

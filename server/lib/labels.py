@@ -14,3 +14,27 @@ ROLE_LABELS = {
     "supervisor": lazy("supervisor"),
     "admin": lazy("admin"),
 }
+
+# --- reference data (office) ---
+UNIT_USE_LABELS = {
+    "residential": lazy("residential"),
+    "commercial": lazy("commercial"),
+    "parking": lazy("parking"),
+    "storage": lazy("storage"),
+    "other": lazy("other"),
+}
+
+RELATION_LABELS = {
+    "owner": lazy("owner"),
+    "household": lazy("household"),
+    "tenant": lazy("tenant"),
+    "proxy": lazy("proxy"),
+}
+
+ID_TYPE_LABELS = {
+    "hkid": lazy("hkid"),
+    "mainland_id": lazy("mainland_id"),
+    "passport": lazy("passport"),
+    "other": lazy("other"),
+    "none": lazy("none"),
+}
