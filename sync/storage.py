@@ -150,3 +150,25 @@ class PullStore(Protocol):
     async def count_changed(self, space: str, after_version: int, upto_version: int) -> int: ...
 
     async def rejections(self, client_id: str, after_mutation_id: int) -> list[RejectionRow]: ...
+
+
+def conflict_record(row: ConflictRow, version: int, status: str = "open") -> Record:
+    """A conflict as the record that pulls send (type ``conflict``) to the devices of its
+    space. The server stamps a conflict with ``PushWrite.versions[row.space]`` and returns it
+    from :meth:`PullStore.changed` in this shape (again, with a new version, when the office
+    resolves it)."""
+    return Record(
+        type="conflict",
+        id=row.id,
+        space=row.space,
+        version=version,
+        data={
+            "kind": row.kind,
+            "record_type": row.record_type,
+            "record_ids": row.record_ids,
+            "details": row.details,
+            "staff_ids": row.staff_ids,
+            "created_at": row.created_at,
+            "status": status,
+        },
+    )

@@ -1,0 +1,399 @@
+"""The push engine over the in-memory store: every outcome of a mutation (applied, retried,
+gap, rejected, conflict, corrected by last-writer-wins, clamped, schema versions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+import pytest
+
+from sync import SCHEMA_VERSION, engine, hlc
+from sync.context import Context
+from sync.errors import ClientMismatch, MutationGap, Reject, TryAgain, UpdateRequired
+from sync.memory import MemoryDatabase, MemoryPushStore
+from sync.mutations import build_registry
+from sync.protocol import PushRequest, PushResponse
+from sync.registry import MutationSpec
+from sync.storage import Ref
+from tests.unit.sync_helpers import (
+    NOW,
+    NOW_MS,
+    OTHER,
+    REG,
+    SITE,
+    Phone,
+    lend_args,
+    person,
+    pull,
+    pull_all,
+    push,
+    register_args,
+    return_args,
+    uid,
+    with_key,
+)
+
+pytestmark = pytest.mark.unit
+
+
+# --- applied ------------------------------------------------------------------------------
+
+async def test_register_and_lend_in_one_push_later_mutations_see_earlier_ones() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    key_id, loan_id = uid(), uid()
+    resp = await push(db, desk, [desk.m("key.register", register_args(key_id)),
+                                 desk.m("key.lend", lend_args(key_id, loan_id))])
+    assert resp == PushResponse(last_mutation_id=2, applied=2, rejected=0, conflicts=0)
+    loan = db.records[("key_loan", loan_id)]
+    assert loan.space == SITE and loan.version == 1 == db.versions[SITE]
+    assert loan.data["lent_by"] == desk.actor.staff_id  # from the actor, not from args
+    assert loan.data["lent_device"] == desk.actor.device_id
+    assert loan.data["site_id"] == SITE and loan.data["returned_at"] is None
+    audit = {a.record_id: a for a in db.audit}
+    assert audit[loan_id].changes["borrower_name"] == [None, "陳大文"]
+    assert audit[loan_id].mutation_id == 2 and audit[loan_id].client_id == desk.client_id
+    assert audit[loan_id].server_time == "2025-01-06T09:00:00+00:00"
+    assert audit[loan_id].device_time is not None
+    assert audit[loan_id].device_time.startswith("2025-01-06T08:59")
+
+
+async def test_one_version_per_space_per_push() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    keys = [uid() for _ in range(3)]
+    await push(db, desk, [desk.m("key.register", register_args(k)) for k in keys])
+    await push(db, desk, [desk.m("key.lend", lend_args(k)) for k in keys])
+    assert db.versions == {SITE: 2}
+    assert {r.version for r in db.records.values() if r.type == "key_loan"} == {2}
+
+
+# --- retries and gaps ---------------------------------------------------------------------
+
+async def test_a_retried_push_is_acknowledged_and_skipped() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    muts = [desk.m("key.register", register_args()), desk.m("key.register", register_args())]
+    first = await push(db, desk, muts)
+    audit_rows, version = len(db.audit), db.versions[SITE]
+    again = await push(db, desk, muts)
+    assert first.applied == 2
+    assert again == PushResponse(last_mutation_id=2, applied=0, rejected=0, conflicts=0)
+    assert len(db.audit) == audit_rows and db.versions[SITE] == version
+    third = desk.m("key.register", register_args())
+    resp = await push(db, desk, [*muts, third])  # an old batch grown by one
+    assert resp.applied == 1 and resp.last_mutation_id == 3
+
+
+@pytest.mark.parametrize("ids", [[2], [1, 3], [2, 1], [1, 1]])
+async def test_a_gap_is_a_409_and_nothing_is_written(ids: list[int]) -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    muts = [desk.m("key.register", register_args(), id_=i) for i in ids]
+    with pytest.raises(MutationGap) as exc:
+        await push(db, desk, muts)
+    assert exc.value.status == 409 and exc.value.code == "mutation_gap"
+    assert exc.value.expected_id == 1
+    assert exc.value.body().expected_mutation_id == 1
+    assert db.commits == 0 and not db.records and not db.clients
+
+
+async def test_a_crash_before_commit_loses_nothing_committed_and_the_retry_applies_once() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    key_id = await with_key(db, desk)
+    before = (dict(db.records), dict(db.versions), len(db.audit))
+    lend = desk.m("key.lend", lend_args(key_id))
+    db.crash_commits = 1
+    with pytest.raises(ConnectionError):
+        await push(db, desk, [lend])
+    assert (db.records, db.versions, len(db.audit)) == before
+    assert (await push(db, desk, [lend])).applied == 1
+    assert (await push(db, desk, [lend])).applied == 0
+    assert sum(r.type == "key_loan" for r in db.records.values()) == 1
+
+
+# --- rejections ---------------------------------------------------------------------------
+
+async def test_a_rejection_advances_the_client_and_the_next_pull_returns_it_once() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    resp = await push(db, desk, [desk.m("key.lend", lend_args(uid()))])
+    assert resp == PushResponse(last_mutation_id=1, applied=0, rejected=1, conflicts=0)
+    page = await pull(db, desk)
+    assert [(r.mutation_id, r.name, r.code) for r in page.rejections] == [
+        (1, "key.lend", "unknown_key")]
+    assert page.last_mutation_id == 1 and "no key" in page.rejections[0].reason
+    assert (await pull(db, desk, page.cookie)).rejections == []
+    other = Phone(desk.actor)  # another phone of the same person sees none of them
+    assert (await pull(db, other)).rejections == []
+
+
+async def test_a_rejected_mutation_leaves_no_partial_effect() -> None:
+    def half_then_reject(ctx: Context, args: Any) -> None:
+        ctx.insert("key", args.key_id, {"site_id": SITE})
+        raise Reject("nope", "changed my mind")
+
+    class Args(msgspec.Struct, forbid_unknown_fields=True):
+        key_id: str
+
+    registry = build_registry()
+    registry.register(MutationSpec(
+        name="test.half", args_type=Args, refs=lambda a: [Ref("key", a.key_id)],
+        lookups=lambda a: [], space=lambda a, s: SITE, apply=half_then_reject,
+        roles=frozenset({"front_desk"})))
+    db, desk = MemoryDatabase(), Phone(person())
+    ok = uid()
+    resp = await push(db, desk, [desk.m("test.half", {"key_id": uid()}),
+                                 desk.m("key.register", register_args(ok))], registry=registry)
+    assert (resp.applied, resp.rejected, resp.last_mutation_id) == (1, 1, 2)
+    assert list(db.records) == [("key", ok)]
+    assert db.rejections[desk.client_id][0].code == "nope"
+
+
+@pytest.mark.parametrize(("name", "args", "code", "reason"), [
+    ("key.fly", {}, "unknown_mutation", "unknown mutation"),
+    ("key.lend", {"loan_id": "x"}, "invalid_args", "args.loan_id"),
+    ("key.lend", lend_args(uid(), extra=1), "invalid_args", "unknown field `extra`"),
+    ("key.lend", lend_args(uid(), due_at=(NOW - timedelta(hours=1)).isoformat()),
+     "invalid_args", "due_at is before lent_at"),
+    ("key.lend", lend_args(uid(), id_last4="12345"), "invalid_args", "args.id_last4"),
+    ("key.lend", lend_args(uid(), id_type="none"), "invalid_args", "id_last4 must be empty"),
+    ("key.lend", lend_args(uid(), lent_at="2025-01-06T09:00:00"), "invalid_args", "timezone"),
+    ("key.register", register_args(category="garage"), "invalid_args", "args.category"),
+    ("key.update", {"key_id": uid(), "fields": {}}, "invalid_args", "nothing to update"),
+    ("key.update", {"key_id": uid(), "fields": {"code": "X"}}, "invalid_args", "`code`"),
+])
+async def test_invalid_mutations_become_readable_rejections(
+        name: str, args: dict[str, Any], code: str, reason: str) -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    resp = await push(db, desk, [desk.m(name, args)])
+    assert resp.rejected == 1 and resp.last_mutation_id == 1
+    row = db.rejections[desk.client_id][0]
+    assert row.code == code and reason in row.reason, row.reason
+    assert row.args == args and row.staff_id == desk.actor.staff_id
+
+
+async def test_an_invalid_hlc_is_rejected() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    await push(db, desk, [desk.m("key.register", register_args(), stamp="yesterday")])
+    assert db.rejections[desk.client_id][0].code == "invalid_hlc"
+
+
+async def test_forbidden_role_and_site_are_rejections() -> None:
+    db, desk, guard = MemoryDatabase(), Phone(person()), Phone(person("patrol"))
+    key_id = await with_key(db, desk)
+    loan_id = uid()
+    await push(db, desk, [desk.m("key.lend", lend_args(key_id, loan_id))])
+    other_site = Phone(person(sites=(OTHER,)))
+    resp = await push(db, other_site, [
+        other_site.m("key.register", register_args(site=SITE)),
+        other_site.m("key.lend", lend_args(key_id)),
+        other_site.m("key.return", return_args(loan_id)),
+    ])
+    assert resp.rejected == 3
+    assert {r.code for r in db.rejections[other_site.client_id]} == {"forbidden_site"}
+    await push(db, guard, [guard.m("key.lend", lend_args(key_id))])
+    await push(db, desk, [desk.m("key.void_loan", {"loan_id": loan_id, "reason": "x"})])
+    assert db.rejections[guard.client_id][0].code == "forbidden_role"
+    assert db.rejections[desk.client_id][0].code == "forbidden_role"
+    assert db.records[("key_loan", loan_id)].data["returned_at"] is None
+
+
+# --- conflicts ----------------------------------------------------------------------------
+
+async def test_double_loan_keeps_both_loans_and_flags_a_conflict() -> None:
+    db, desk1, desk2 = MemoryDatabase(), Phone(person()), Phone(person())
+    key_id = await with_key(db, desk1)
+    first, second = uid(), uid()
+    await push(db, desk1, [desk1.m("key.lend", lend_args(key_id, first))])
+    resp = await push(db, desk2, [desk2.m("key.lend", lend_args(
+        key_id, second, borrower_name="李小姐", at=NOW + timedelta(minutes=5)))])
+    assert (resp.applied, resp.conflicts) == (1, 1)
+    assert ("key_loan", first) in db.records and ("key_loan", second) in db.records
+    (conflict,) = db.conflicts.values()
+    assert conflict.kind == "double_loan" and conflict.record_ids == [first, second]
+    assert [lo["borrower_name"] for lo in conflict.details["loans"]] == ["陳大文", "李小姐"]
+    assert [lo["lent_by"] for lo in conflict.details["loans"]] == [
+        desk1.actor.staff_id, desk2.actor.staff_id]
+    assert conflict.staff_ids == [desk1.actor.staff_id, desk2.actor.staff_id]
+    assert conflict.space == SITE and conflict.created_at == "2025-01-06T09:00:00+00:00"
+    # the conflict travels to the site's phones, stamped with the push's version
+    pages, _ = await pull_all(db, desk1)
+    sent = {(op.type, op.id): op.data for p in pages for op in p.patch}
+    assert sent[("conflict", conflict.id)]["kind"] == "double_loan"
+    assert sent[("conflict", conflict.id)]["version"] == db.versions[SITE]
+
+
+async def test_double_loan_within_one_batch() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    key_id = await with_key(db, desk)
+    resp = await push(db, desk, [desk.m("key.lend", lend_args(key_id)),
+                                 desk.m("key.lend", lend_args(key_id))])
+    assert (resp.applied, resp.conflicts) == (2, 1)
+
+
+async def test_double_return_keeps_the_first_and_records_the_second() -> None:
+    db, desk1, desk2 = MemoryDatabase(), Phone(person()), Phone(person())
+    key_id = await with_key(db, desk1)
+    loan_id = uid()
+    await push(db, desk1, [desk1.m("key.lend", lend_args(key_id, loan_id)),
+                           desk1.m("key.return", return_args(loan_id))])
+    later = NOW + timedelta(hours=2)
+    resp = await push(db, desk2, [desk2.m("key.return", return_args(
+        loan_id, at=later, returned_by="陳太", return_notes="left at desk"))])
+    assert (resp.applied, resp.conflicts) == (1, 1)
+    loan = db.records[("key_loan", loan_id)].data
+    assert loan["returned_at"] == "2025-01-06T10:00:00+00:00"
+    assert loan["return_recorded_by"] == desk1.actor.staff_id
+    (conflict,) = db.conflicts.values()
+    assert conflict.kind == "double_return" and conflict.record_ids == [loan_id]
+    assert conflict.details["first"]["returned_at"] == "2025-01-06T10:00:00+00:00"
+    assert conflict.details["second"]["returned_at"] == "2025-01-06T11:00:00+00:00"
+    assert conflict.details["second"]["returned_by"] == "陳太"
+    assert conflict.details["second"]["return_recorded_by"] == desk2.actor.staff_id
+    assert conflict.staff_ids == [desk1.actor.staff_id, desk2.actor.staff_id]
+
+
+async def test_return_before_loan_is_applied_and_flagged() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    key_id = await with_key(db, desk)
+    loan_id = uid()
+    resp = await push(db, desk, [
+        desk.m("key.lend", lend_args(key_id, loan_id)),
+        desk.m("key.return", return_args(loan_id, at=NOW - timedelta(minutes=30)))])
+    assert (resp.applied, resp.conflicts) == (2, 1)
+    assert db.records[("key_loan", loan_id)].data["returned_at"] == "2025-01-06T08:30:00+00:00"
+    (conflict,) = db.conflicts.values()
+    assert conflict.kind == "return_before_loan"
+    assert conflict.details["lent_at"] == "2025-01-06T09:00:00+00:00"
+
+
+# --- corrections: field last-writer-wins --------------------------------------------------
+
+async def test_field_lww_the_later_hlc_wins_whatever_the_arrival_order_and_the_loser_is_kept() \
+        -> None:
+    db, desk1, desk2 = MemoryDatabase(), Phone(person()), Phone(person())
+    key_id = await with_key(db, desk1)
+    early = hlc.HLC(NOW_MS - 5000, 0, "aaaaaaaaaaaa").encode()
+    late = hlc.HLC(NOW_MS - 1000, 0, "bbbbbbbbbbbb").encode()
+    # the later correction arrives first
+    await push(db, desk2, [desk2.m("key.update", {"key_id": key_id, "fields": {
+        "label": "late label", "notes": "late"}}, stamp=late)])
+    resp = await push(db, desk1, [desk1.m("key.update", {"key_id": key_id, "fields": {
+        "label": "early label", "unit_id": None, "retired": False}}, stamp=early)])
+    assert (resp.applied, resp.conflicts) == (1, 1)
+    key = db.records[("key", key_id)]
+    assert key.data["label"] == "late label" and key.data["notes"] == "late"
+    assert key.field_hlc["label"] == late
+    (conflict,) = db.conflicts.values()
+    assert conflict.kind == "field_overwritten"
+    # unit_id and retired did not differ: no information was lost, nothing to flag
+    assert conflict.details["fields"] == {"label": {
+        "lost": "early label", "lost_hlc": early, "kept": "late label", "kept_hlc": late}}
+    assert conflict.details["mutation_id"] == 2  # desk1 registered the key first
+    # the winner's audit row has before/after
+    row = next(a for a in db.audit if a.action == "key.update")
+    assert row.changes["label"] == ["spare", "late label"]
+
+
+async def test_an_hlc_far_ahead_is_clamped_and_both_values_are_kept() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    key_id = await with_key(db, desk)
+    ahead = hlc.HLC(NOW_MS + 86_400_000, 3, "cccccccccccc").encode()
+    loan_id = uid()
+    await push(db, desk, [desk.m("key.lend", lend_args(key_id, loan_id), stamp=ahead)])
+    loan = db.records[("key_loan", loan_id)].data
+    clamped = hlc.parse(loan["lent_hlc"])
+    assert clamped == hlc.HLC(NOW_MS + engine.DEFAULT_MAX_CLOCK_AHEAD_MS, 3, "cccccccccccc")
+    row = next(a for a in db.audit if a.record_id == loan_id)
+    assert row.device_hlc == ahead and row.device_time == "2025-01-07T09:00:00+00:00"
+    # a far-ahead correction cannot win against an honest later one forever
+    await push(db, desk, [desk.m("key.update", {"key_id": key_id, "fields": {"label": "a"}},
+                                 stamp=ahead)])
+    honest = hlc.HLC(NOW_MS + 3_600_000, 0, "dddddddddddd").encode()
+    await push(db, desk, [desk.m("key.update", {"key_id": key_id, "fields": {"label": "b"}},
+                                 stamp=honest)], now=NOW + timedelta(hours=1))
+    assert db.records[("key", key_id)].data["label"] == "b"
+
+
+# --- schema versions and clients ----------------------------------------------------------
+
+async def test_schema_versions_current_and_previous_accepted_others_update_required(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(engine, "ACCEPTED_SCHEMA_VERSIONS", frozenset({1, 2}))
+    upgraded = []
+
+    def upgrade(version: int, args: dict[str, Any]) -> dict[str, Any]:
+        upgraded.append(version)
+        return {k: v for k, v in args.items() if k != "legacy"}
+
+    registry = build_registry()
+    spec = registry.get("key.register")
+    assert spec is not None
+    registry._specs["key.register"] = MutationSpec(**{
+        f: getattr(spec, f) for f in spec.__dataclass_fields__} | {"upgrade": upgrade})
+    db, desk = MemoryDatabase(), Phone(person())
+    old = await push(db, desk, [desk.m("key.register", register_args(legacy=1))], schema=1,
+                     registry=registry)
+    new = await push(db, desk, [desk.m("key.register", register_args())], schema=2,
+                     registry=registry)
+    assert (old.applied, new.applied, upgraded) == (1, 1, [1])
+    for bad in (0, 3):
+        with pytest.raises(UpdateRequired) as exc:
+            await push(db, desk, [desk.m("key.register", register_args())], schema=bad)
+        assert exc.value.code == "update_required" and exc.value.status == 426
+        with pytest.raises(UpdateRequired):
+            await pull(db, desk, schema=bad)
+    assert (await pull(db, desk, schema=1)).last_mutation_id == 2
+
+
+def test_the_accepted_versions_are_current_and_previous() -> None:
+    from sync import ACCEPTED_SCHEMA_VERSIONS
+
+    assert SCHEMA_VERSION in ACCEPTED_SCHEMA_VERSIONS
+    assert {SCHEMA_VERSION, SCHEMA_VERSION - 1} >= ACCEPTED_SCHEMA_VERSIONS
+
+
+async def test_a_client_of_another_staff_member_is_refused() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    await push(db, desk, [desk.m("key.register", register_args())])
+    thief = Phone(person())
+    thief.client_id = desk.client_id
+    with pytest.raises(ClientMismatch) as exc:
+        await push(db, thief, [thief.m("key.register", register_args())])
+    assert exc.value.status == 403 and exc.value.code == "client_not_yours"
+
+
+async def test_a_bug_in_a_rule_becomes_a_rejection_and_the_queue_moves_on() -> None:
+    def buggy(ctx: Context, args: Any) -> None:
+        ctx.get("key", uid())  # reads a record it never declared
+
+    registry = build_registry()
+    spec = registry.get("key.update")
+    assert spec is not None
+    registry.register(MutationSpec(name="test.buggy", args_type=spec.args_type, refs=spec.refs,
+                                   lookups=spec.lookups, space=spec.space, apply=buggy,
+                                   roles=spec.roles))
+    db, desk = MemoryDatabase(), Phone(person())
+    key_id = await with_key(db, desk)
+    resp = await push(db, desk, [
+        desk.m("test.buggy", {"key_id": key_id, "fields": {"label": "x"}}),
+        desk.m("key.lend", lend_args(key_id))], registry=registry)
+    assert (resp.applied, resp.rejected) == (1, 1)
+    assert db.rejections[desk.client_id][0].code == "mutation_failed"
+
+
+async def test_a_record_created_concurrently_in_an_unknown_space_retries_the_push() -> None:
+    db, desk = MemoryDatabase(), Phone(person())
+    key_id = await with_key(db, desk)
+
+    class Racy(MemoryPushStore):
+        async def spaces_of(self, refs: Sequence[Ref]) -> dict[Ref, str]:
+            return {}  # as if the key was committed right after this read
+
+    async with db.lock:
+        store = Racy(db)
+    request = PushRequest(client_id=desk.client_id, schema_version=SCHEMA_VERSION,
+                          mutations=[desk.m("key.lend", lend_args(key_id))])
+    with pytest.raises(TryAgain) as exc:
+        await engine.push(store, desk.actor, request, registry=REG, now=NOW)
+    assert exc.value.status == 503 and store.batch is None
