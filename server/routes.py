@@ -9,6 +9,8 @@ def all_routes() -> list[Any]:
     from server.accounts.staff_routes import routes as staff_routes
     from server.estate.import_routes import routes as estate_import_routes
     from server.estate.routes import routes as estate_routes
+    from server.keys.routes import routes as key_routes
     from server.office.routes import routes as office_routes
 
-    return [*estate_routes, *estate_import_routes, *staff_routes, *office_routes]
+    return [*estate_routes, *estate_import_routes, *staff_routes,
+            *office_routes, *key_routes]

@@ -1,0 +1,218 @@
+"""The office's key pages: register, printed tag list, loans (list, CSV, detail, void),
+key conflicts, the sync rejections of the office's sites, and blobs for office pages.
+
+Handlers make one service call each. Lists answer htmx requests with the results fragment
+(the same route renders the whole page otherwise); forms post, then redirect (303) to the
+page that shows the result, or re-render with their field errors (400)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from server.accounts.schemas import CurrentUser
+from server.keys import conflict_queries, loan_queries, office_queries, service
+from server.keys.schemas import (
+    ConflictFilters,
+    KeyFilters,
+    KeyForm,
+    LoanFilters,
+    NoteForm,
+    VoidForm,
+    filters_from,
+)
+from server.keys.service import Outcome
+from server.lib.errors import NotAuthenticated
+from server.lib.i18n import gettext as _
+from server.lib.pages import office_staff, user_of
+
+Form = RequestEncodingType.URL_ENCODED
+OFFICE: dict[str, Any] = {"guards": [office_staff], "include_in_schema": False}
+
+
+def me(request: Request[Any, Any, Any]) -> CurrentUser:
+    user = user_of(request)
+    if user is None:  # the guard already refused; this keeps the type exact
+        raise NotAuthenticated(_("Please sign in."))
+    return user
+
+
+def _list(request: Request[Any, Any, Any], page: str, fragment: str,
+          context: dict[str, Any]) -> Template:
+    """The whole page, or only the results fragment for an htmx filter change (a history
+    restore gets the whole page)."""
+    headers = request.headers
+    partial = (headers.get("hx-request") == "true"
+               and headers.get("hx-history-restore-request") != "true")
+    return Template(fragment if partial else page, context=context,
+                    headers={"Vary": "HX-Request"})
+
+
+def _after(outcome: Outcome, template: str, location: str) -> Template | Redirect:
+    if outcome.errors:
+        return Template(template, status_code=400,
+                        context={**outcome.context, "errors": outcome.errors})
+    return Redirect(location.format(id=outcome.id), status_code=303)
+
+
+# --- key register --------------------------------------------------------------------------
+
+@get("/office/keys", name="office_keys", **OFFICE)
+async def keys_list(request: Request[Any, Any, Any]) -> Template:
+    filters = filters_from(request.query_params, KeyFilters)
+    return _list(request, "office/keys/keys.html", "office/keys/_keys_results.html",
+                 await office_queries.keys_page(me(request), filters))
+
+
+@get("/office/keys/new", **OFFICE)
+async def key_new(request: Request[Any, Any, Any]) -> Template:
+    return Template("office/keys/key_form.html",
+                    context=await service.key_form_page(me(request), None))
+
+
+@post("/office/keys", **OFFICE)
+async def key_create(request: Request[Any, Any, Any],
+                     data: Annotated[KeyForm, Body(media_type=Form)]) -> Template | Redirect:
+    return _after(await service.create_key(me(request), data), "office/keys/key_form.html",
+                  "/office/keys/{id}?saved=1")
+
+
+@get("/office/keys/{key_id:uuid}", **OFFICE)
+async def key_edit(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Template:
+    return Template("office/keys/key_form.html",
+                    context=await service.key_form_page(me(request), str(key_id)))
+
+
+@post("/office/keys/{key_id:uuid}", **OFFICE)
+async def key_update(request: Request[Any, Any, Any], key_id: FromPath[UUID],
+                     data: Annotated[KeyForm, Body(media_type=Form)]) -> Template | Redirect:
+    return _after(await service.update_key(me(request), str(key_id), data),
+                  "office/keys/key_form.html", "/office/keys/{id}?saved=1")
+
+
+@post("/office/keys/{key_id:uuid}/retire", **OFFICE)
+async def key_retire(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Redirect:
+    done = await service.set_key_retired(me(request), str(key_id), True)
+    return Redirect(f"/office/keys/{done}?saved=1", status_code=303)
+
+
+@post("/office/keys/{key_id:uuid}/unretire", **OFFICE)
+async def key_unretire(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Redirect:
+    done = await service.set_key_retired(me(request), str(key_id), False)
+    return Redirect(f"/office/keys/{done}?saved=1", status_code=303)
+
+
+@get("/office/keys/print", **OFFICE)
+async def keys_print(request: Request[Any, Any, Any]) -> Template:
+    return Template("office/keys/print.html", context=await office_queries.print_tags(
+        me(request), request.query_params.get("site", "")))
+
+
+# --- loans ---------------------------------------------------------------------------------
+
+@get("/office/keys/loans", name="office_key_loans", **OFFICE)
+async def loans_list(request: Request[Any, Any, Any]) -> Template:
+    filters = filters_from(request.query_params, LoanFilters)
+    return _list(request, "office/keys/loans.html", "office/keys/_loans_results.html",
+                 await loan_queries.loans_page(me(request), filters))
+
+
+@get("/office/keys/loans/export", **OFFICE)
+async def loans_export(request: Request[Any, Any, Any]) -> Response[bytes]:
+    filters = filters_from(request.query_params, LoanFilters)
+    export = await loan_queries.loans_csv(me(request), filters)
+    return Response(export["content"], media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{export["filename"]}"',
+                             "Cache-Control": "no-store"})
+
+
+@get("/office/keys/loans/{loan_id:uuid}", **OFFICE)
+async def loan_show(request: Request[Any, Any, Any], loan_id: FromPath[UUID]) -> Template:
+    return Template("office/keys/loan.html",
+                    context=await loan_queries.loan_page(me(request), str(loan_id)))
+
+
+@post("/office/keys/loans/{loan_id:uuid}/void", **OFFICE)
+async def loan_void(request: Request[Any, Any, Any], loan_id: FromPath[UUID],
+                    data: Annotated[VoidForm, Body(media_type=Form)]) -> Template | Redirect:
+    return _after(await service.submit_loan_void(me(request), str(loan_id), data),
+                  "office/keys/loan.html", "/office/keys/loans/{id}?saved=1")
+
+
+# --- conflicts and rejections --------------------------------------------------------------
+
+@get("/office/keys/conflicts", name="office_key_conflicts", **OFFICE)
+async def conflicts_list(request: Request[Any, Any, Any]) -> Template:
+    filters = filters_from(request.query_params, ConflictFilters)
+    return _list(request, "office/keys/conflicts.html", "office/keys/_conflicts_results.html",
+                 await conflict_queries.conflicts_page(me(request), filters))
+
+
+@get("/office/keys/conflicts/{conflict_id:uuid}", **OFFICE)
+async def conflict_show(request: Request[Any, Any, Any],
+                        conflict_id: FromPath[UUID]) -> Template:
+    return Template("office/keys/conflict.html", context=await conflict_queries.conflict_page(
+        me(request), str(conflict_id)))
+
+
+@post("/office/keys/conflicts/{conflict_id:uuid}/void", **OFFICE)
+async def conflict_void(request: Request[Any, Any, Any], conflict_id: FromPath[UUID],
+                        data: Annotated[VoidForm, Body(media_type=Form)]
+                        ) -> Template | Redirect:
+    return _after(await service.submit_conflict_void(me(request), str(conflict_id), data),
+                  "office/keys/conflict.html", "/office/keys/conflicts/{id}?saved=1")
+
+
+@post("/office/keys/conflicts/{conflict_id:uuid}/resolve", **OFFICE)
+async def conflict_resolve(request: Request[Any, Any, Any], conflict_id: FromPath[UUID],
+                           data: Annotated[NoteForm, Body(media_type=Form)]
+                           ) -> Template | Redirect:
+    return _after(await service.submit_conflict_resolve(me(request), str(conflict_id), data),
+                  "office/keys/conflict.html", "/office/keys/conflicts/{id}?saved=1")
+
+
+@get("/office/sync/rejections", name="office_rejections", **OFFICE)
+async def rejections_list(request: Request[Any, Any, Any]) -> Template:
+    filters = filters_from(request.query_params, ConflictFilters)
+    return _list(request, "office/keys/rejections.html", "office/keys/_rejections_results.html",
+                 await conflict_queries.rejections_page(me(request), filters))
+
+
+@get("/office/sync/rejections/{rejection_id:uuid}", **OFFICE)
+async def rejection_show(request: Request[Any, Any, Any],
+                         rejection_id: FromPath[UUID]) -> Template:
+    return Template("office/keys/rejection.html", context=await conflict_queries.rejection_page(
+        me(request), str(rejection_id)))
+
+
+@post("/office/sync/rejections/{rejection_id:uuid}/resolve", **OFFICE)
+async def rejection_resolve(request: Request[Any, Any, Any], rejection_id: FromPath[UUID],
+                            data: Annotated[NoteForm, Body(media_type=Form)]
+                            ) -> Template | Redirect:
+    return _after(await service.submit_rejection_resolve(me(request), str(rejection_id), data),
+                  "office/keys/rejection.html", "/office/sync/rejections/{id}?saved=1")
+
+
+# --- blobs ---------------------------------------------------------------------------------
+
+@get("/office/blobs/{sha256:str}", **OFFICE)
+async def office_blob(request: Request[Any, Any, Any], sha256: FromPath[str]) -> Response[bytes]:
+    blob = await office_queries.office_blob(me(request), sha256)
+    return Response(blob["data"], media_type=blob["media_type"],
+                    headers={"Content-Disposition": blob["disposition"],
+                             "Cache-Control": "private, max-age=86400"})
+
+
+routes = [
+    keys_list, key_new, key_create, key_edit, key_update, key_retire, key_unretire, keys_print,
+    loans_list, loans_export, loan_show, loan_void,
+    conflicts_list, conflict_show, conflict_void, conflict_resolve,
+    rejections_list, rejection_show, rejection_resolve,
+    office_blob,
+]
