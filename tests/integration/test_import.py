@@ -72,7 +72,7 @@ async def test_good_csv_imports_every_row_in_one_bump(client, factory) -> None:
     assert preview.status_code == 200
     assert "All 4 rows are ready: 4 new, 0 updated." in preview.text
     assert "A-0101" in preview.text and "B-P1" in preview.text
-    assert preview.text.count(">residential<") == 2  # "住宅" read as the code, shown as a label
+    assert preview.text.count(">Residential<") == 2  # "住宅" read as the code, shown as a label
     assert await Unit.count() == 0  # nothing stored by the preview
     r = await client.post("/office/import/confirm",
                           data={**confirm_fields(preview.text), "_csrf_token": token})
