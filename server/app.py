@@ -25,6 +25,7 @@ from piccolo.engine.base import Engine
 from server import db
 from server.accounts.middleware import IdentityMiddleware
 from server.accounts.routes import routes as account_routes
+from server.lib import timezone
 from server.lib.errors import CaretakerError, NotAuthenticated
 from server.lib.headers import SecurityHeadersMiddleware
 from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext, lazy
@@ -128,6 +129,7 @@ def _jinja_env() -> Environment:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
     """The app. Given an ``engine`` (tests), its connection pool is the caller's to manage."""
     settings = settings or load_settings()
+    timezone.configure(settings.timezone)
     own_engine = engine is None
     engine = engine or db.make_engine(settings.database_url)
     db.bind(engine)

@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CARETAKER_PULL_PAGE_SIZE", "2000", "records per pull page"),
     Setting("CARETAKER_MAX_CLOCK_AHEAD_SECONDS", "300",
             "how far ahead of the server a phone's clock may run before it is clamped"),
+    Setting("CARETAKER_TIMEZONE", "Asia/Hong_Kong",
+            "the estate's time zone (IANA name): how the office shows and filters times"),
     Setting("CARETAKER_LANGUAGE", "zh_Hant", "default UI language: `zh_Hant` or `en`"),
     Setting("CARETAKER_LOG_LEVEL", "INFO", "log level"),
 )
@@ -89,6 +91,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pull_page_size: int
     max_clock_ahead_seconds: int
     language: str
+    timezone: str
     log_level: str
 
     @property
@@ -118,6 +121,16 @@ def _secret_key(env: Mapping[str, str]) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def _timezone(name: str) -> str:
+    from server.lib.timezone import parse_zone
+
+    try:
+        parse_zone(name)
+    except ValueError:
+        raise SettingsError(f"CARETAKER_TIMEZONE: unknown time zone {name!r}") from None
+    return name
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -154,5 +167,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_clock_ahead_seconds=_int(
             "CARETAKER_MAX_CLOCK_AHEAD_SECONDS", get["CARETAKER_MAX_CLOCK_AHEAD_SECONDS"], 0),
         language=language,
+        timezone=_timezone(get["CARETAKER_TIMEZONE"]),
         log_level=get["CARETAKER_LOG_LEVEL"].upper(),
     )

@@ -33,6 +33,7 @@ from server.estate.tables import Site
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
 from server.lib.security import MIN_PASSWORD_LENGTH, hash_password
+from server.lib.timezone import local_time
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,59}$")
 
@@ -311,5 +312,5 @@ async def revoke_device(user: CurrentUser, device_id: str) -> str:
 
 
 def _when(moment: datetime | None) -> str:
-    """A time as the office reads it (the server's local time zone)."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+    """A time as the office reads it (the estate's time zone)."""
+    return local_time(moment)

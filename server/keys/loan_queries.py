@@ -10,7 +10,6 @@ from typing import Any
 
 from server.accounts.schemas import CurrentUser
 from server.keys.office_queries import (
-    LOCAL_TZ,
     SKEW_LIMIT,
     TIME_FIELDS,
     PageOf,
@@ -44,6 +43,7 @@ from server.keys.schemas import (
 from server.keys.tables import KeyLoan
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
+from server.lib.timezone import estate_zone
 from server.sync.tables import Conflict
 
 # --- loans ---------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ async def loans_csv(user: CurrentUser, f: LoanFilters) -> dict[str, Any]:
     for r in rows:
         writer.writerow([_cell(name, r.get(name)) for name, _label in CSV_COLUMNS])
     return {"content": ("\ufeff" + out.getvalue()).encode("utf-8"),
-            "filename": f"key-loans-{now().astimezone(LOCAL_TZ):%Y%m%d-%H%M}.csv"}
+            "filename": f"key-loans-{now().astimezone(estate_zone()):%Y%m%d-%H%M}.csv"}
 
 
 async def loan_detail(user: CurrentUser, loan_id: str) -> dict[str, Any]:

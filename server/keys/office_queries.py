@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from piccolo.columns.base import Column
@@ -35,11 +34,11 @@ from server.keys.schemas import (
 from server.keys.tables import KeyLoan, KeyTag
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
+from server.lib.timezone import estate_zone
 from server.sync.tables import AuditEntry, Blob
 
 # Estates are in Hong Kong / mainland China (UTC+8, no daylight saving): office pages show
 # and filter times in local time.
-LOCAL_TZ = ZoneInfo("Asia/Hong_Kong")
 # Device time further than this from server time is shown highlighted (backdating shows).
 SKEW_LIMIT = timedelta(minutes=5)
 KEY_RECORD_TYPES = ("key", "key_loan")
@@ -150,7 +149,8 @@ def local_time(value: Any, seconds: bool = False) -> str:
     dt = to_datetime(value)
     if dt is None:
         return ""
-    return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    return dt.astimezone(estate_zone()).strftime(fmt)
 
 
 def local_day_start(text: str) -> datetime | None:
@@ -158,7 +158,7 @@ def local_day_start(text: str) -> datetime | None:
         day = date.fromisoformat(text)
     except ValueError:
         return None
-    return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, tzinfo=estate_zone()).astimezone(UTC)
 
 
 def json_value(value: Any) -> Any:
