@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,16 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def tune_gc() -> None:
+    """A server process allocates many short-lived objects per request (a push of 1,000
+    mutations: ~100,000). CPython's default young-generation threshold (700) then spends a
+    third of the push path in the collector; freeze what startup loaded and collect less
+    often (``caretaker bench`` measures the push path with the same setting)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def _jinja_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -137,6 +148,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def on_startup(app: Litestar) -> None:
         if own_engine:
             await db.start(engine)
+            tune_gc()
 
     async def on_shutdown(app: Litestar) -> None:
         if own_engine:

@@ -11,6 +11,9 @@ from server.lib.i18n import current_language, pick_language
 
 SESSION_COOKIE = "caretaker_session"
 LANGUAGE_COOKIE = "caretaker_lang"
+# Paths that never need to know who is asking: no session lookup (a query) for them.
+PUBLIC_ASSETS = ("/static/", "/v/", "/sw.js", "/favicon", "/manifest.webmanifest",
+                 "/app-shell/", "/i18n/", "/healthz")
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -43,7 +46,7 @@ class IdentityMiddleware:
             auth = headers.get("authorization", "")
             if auth[:7].lower() == "bearer " and auth[7:].strip():
                 user = await service.user_for_device_token(auth[7:].strip())
-        elif not path.startswith(("/static/", "/sw.js", "/favicon")):
+        elif not path.startswith(PUBLIC_ASSETS):
             token = cookies.get(SESSION_COOKIE)
             if token:
                 user = await service.user_for_session(token)

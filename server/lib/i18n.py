@@ -23,12 +23,18 @@ DEFAULT_LANGUAGE = "zh_Hant"
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 
+# The areas the phone's service worker needs (it downloads them before first use: keep small).
+PHONE_AREAS = ("core", "app")
+
+
 @cache
-def catalog(language: str) -> dict[str, str]:
+def catalog(language: str, areas: tuple[str, ...] | None = None) -> dict[str, str]:
     """Every ``web/locale/<language>/LC_MESSAGES/*.po`` merged (one file per area:
-    ``core.po``, ``office.po``, ``keys.po``, ``app.po`` …)."""
+    ``core.po``, ``office.po``, ``keys.po``, ``app.po`` …), or only ``areas``."""
     merged: dict[str, str] = {}
     for path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        if areas is not None and path.stem not in areas:
+            continue
         with path.open("rb") as f:
             cat = read_po(f, locale=language)
         merged.update({str(m.id): str(m.string) for m in cat

@@ -45,4 +45,4 @@ def home_path(user: CurrentUser) -> str:
     """Where each role lands after signing in."""
     if user.role in OFFICE_ROLES:
         return "/office"
-    return "/home"
+    return "/m/"  # the staff app (works offline once installed)

@@ -16,7 +16,7 @@ async def test_sign_in_lands_on_role_home(client, factory) -> None:
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("samesite", "SameSite")
     client.cookies.clear()
     r = await sign_in(client, "desk1", TEST_PASSWORD)
-    assert str(r.url).endswith("/home")
+    assert str(r.url).endswith("/m/")
 
 
 async def test_wrong_password_and_unknown_user_same_message(client, factory) -> None:

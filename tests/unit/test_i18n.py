@@ -12,21 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from server.lib.i18n import LANGUAGES, catalog
+from server.lib.i18n import LANGUAGES, PHONE_AREAS, catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 PY_CALL = re.compile(r"""\b(?:_|gettext|lazy)\(\s*(?P<q>["'])(?P<s>(?:\\.|(?!(?P=q)).)+)(?P=q)""")
 JS_CALL = re.compile(r"""\bt\(\s*(?P<q>["'`])(?P<s>(?:\\.|(?!(?P=q)).)+)(?P=q)""")
 
 
-def visible_strings() -> dict[str, str]:
+def visible_strings(phone: bool | None = None) -> dict[str, str]:
+    """Marked strings -> where one was found. ``phone=True``: only the phone app's (its JS
+    and its shell template); ``False``: only the server's; ``None``: all."""
     found: dict[str, str] = {}
     sources = [*(ROOT / "server").rglob("*.py"), *(ROOT / "web" / "templates").rglob("*.html")]
-    for path in sources:
+    for path in sources if phone is not True else []:
         for m in PY_CALL.finditer(path.read_text()):
             found.setdefault(m.group("s").replace("\\'", "'").replace('\\"', '"'),
                              str(path.relative_to(ROOT)))
-    for path in (ROOT / "web" / "static").rglob("*.js"):
+    for path in (ROOT / "web" / "static").rglob("*.js") if phone is not False else []:
         if "vendor" in path.parts:
             continue
         for m in JS_CALL.finditer(path.read_text()):
@@ -49,9 +51,41 @@ def test_every_visible_string_is_translated(language: str) -> None:
         missing[:80])
 
 
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_phone_catalog_holds_every_phone_string(language: str) -> None:
+    """The service worker downloads only the phone's areas: its strings must be there."""
+    cat = catalog(language, PHONE_AREAS)
+    missing = sorted(f"{where}: {text!r}" for text, where in visible_strings(phone=True).items()
+                     if text not in cat)
+    assert not missing, f"{len(missing)} phone strings lack a {language} translation in " \
+        f"{PHONE_AREAS}:\n" + "\n".join(missing[:80])
+
+
 def test_catalogs_export_as_json_for_the_service_worker() -> None:
     import json
 
     for language in LANGUAGES:
         data = json.loads(json.dumps(catalog(language), ensure_ascii=False))
         assert data.get("Sign in")
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_one_text_has_one_translation_across_catalog_files(language: str) -> None:
+    """Each area has its own .po file; a text in two files must read the same in both
+    (otherwise the merge order silently decides what people see)."""
+    from babel.messages.pofile import read_po
+
+    from server.lib.i18n import LOCALE_DIR
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as f:
+            for m in read_po(f, locale=language):
+                if not m.id:
+                    continue
+                if m.id in seen and seen[m.id][1] != m.string:
+                    clashes.append(f"{m.id!r}: {seen[m.id][0]}={seen[m.id][1]!r} "
+                                   f"{path.name}={m.string!r}")
+                seen.setdefault(m.id, (path.name, str(m.string)))
+    assert not clashes, "\n".join(clashes)

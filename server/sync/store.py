@@ -1,0 +1,369 @@
+# ruff: noqa: S608 - SQL here is assembled from the record mapping's own table and column
+# names and numbered placeholders; every value travels as a bound parameter.
+"""The sync store: :class:`sync.storage.PushStore` and :class:`sync.storage.PullStore` on
+SQLite and PostgreSQL, through the connection of the transaction that
+:mod:`server.sync.service` opened (:mod:`server.sync.connections`).
+
+Statements per push (whatever its size; a key.lend batch of 1,000 is the same handful):
+
+  1. ``load_client``  — the sync_client row, created if missing, locked (PG ``FOR UPDATE``)
+  2. ``spaces_of``    — one UNION ALL over the record tables named by the refs
+  3. ``lock_spaces``  — one ``SELECT … ORDER BY space FOR UPDATE`` (+ one INSERT of missing
+                        rows); SQLite holds its one write lock since ``BEGIN IMMEDIATE``
+  4. ``load``         — one UNION ALL: by id and by lookup field, rows as Record JSON
+  5. ``write``        — one statement per table touched: sync_client, space_version, each
+                        record table, audit_entry, sync_conflict, sync_rejection
+
+A pull page is three or four statements: versions, keys of the page, its records as JSON,
+rejections. Record ↔ table mapping: :mod:`server.sync.records`; SQL: :mod:`server.sync.sql`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from server.sync import sql
+from server.sync.connections import Connection, Op
+from server.sync.records import TABLES, TYPES_SORTED, table_of
+from server.sync.sql import (
+    POSTGRES,
+    Dialect,
+    clamp_bigint,
+    is_uuid,
+    json_text,
+    parse_time,
+    q,
+)
+from sync.context import Principal
+from sync.storage import ClientState, Lookup, PushWrite, Record, Ref, RejectionRow
+
+_records = msgspec.json.Decoder(list[Record])
+_rejections = msgspec.json.Decoder(list[RejectionRow])
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def _id_out(d: Dialect) -> str:
+    # SQLite: text without Piccolo's UUID converter (a Python call per row); PostgreSQL: the
+    # uuid itself (binary, and it sorts like the canonical text)
+    return "id" if d is POSTGRES else "CAST(id AS TEXT)"
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _decode_records(texts: list[str]) -> list[Record]:
+    if not texts:
+        return []
+    return _records.decode("[" + ",".join(texts) + "]")
+
+
+class _Params:
+    """Positional parameters for one statement (``?`` or ``$n``)."""
+
+    def __init__(self, d: Dialect) -> None:
+        self.d = d
+        self.values: list[Any] = []
+
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return self.d.ph(len(self.values))
+
+    def add_list(self, column: str, kind: Any, values: Sequence[Any]) -> str:
+        self.values.append(self.d.list_param(values))
+        return self.d.in_list(column, kind, len(self.values))
+
+
+class SqlPushStore:
+    """One push transaction (PostgreSQL READ COMMITTED with row locks, SQLite
+    ``BEGIN IMMEDIATE``), opened by the caller."""
+
+    def __init__(self, conn: Connection, actor: Principal, server_time: datetime) -> None:
+        self.conn = conn
+        self.d = conn.dialect
+        self.actor = actor
+        self.server_time = server_time
+
+    def _time(self, value: Any) -> Any:
+        dt = parse_time(value)
+        return dt if self.d is POSTGRES or dt is None else str(dt)
+
+    async def load_client(self, client_id: str) -> ClientState | None:
+        """The client's row, locked. A client seen for the first time gets its row now
+        (last_mutation_id 0), so that two first pushes of one client serialise on it."""
+        d = self.d
+        lock = " FOR UPDATE" if d is POSTGRES else ""
+        select = (f"SELECT staff, device, last_mutation_id FROM sync_client "
+                  f"WHERE client_id = {d.ph(1)}{lock}")
+        rows = await self.conn.fetch(select, [client_id])
+        if not rows:
+            await self.conn.execute(
+                f"INSERT INTO sync_client (client_id, staff, device, last_mutation_id, "
+                f"created_at) VALUES ({d.ph(1)}, {d.ph(2)}, {d.ph(3)}, 0, {d.ph(4)}) "
+                f"ON CONFLICT (client_id) DO NOTHING",
+                [client_id, self.actor.staff_id, self.actor.device_id,
+                 self._time(self.server_time)])
+            rows = await self.conn.fetch(select, [client_id])
+        staff, device, last = rows[0]
+        return ClientState(client_id=client_id, staff_id=_str(staff),
+                           device_id=None if device is None else _str(device),
+                           last_mutation_id=int(last))
+
+    async def spaces_of(self, refs: Sequence[Ref]) -> dict[Ref, str]:
+        by_type: dict[str, list[str]] = {}
+        for ref in refs:
+            if ref.type in TABLES and is_uuid(ref.id):
+                by_type.setdefault(ref.type, []).append(ref.id)
+        if not by_type:
+            return {}
+        p = _Params(self.d)
+        parts = [
+            f"SELECT '{t}', {_id_out(self.d)}, space FROM {q(TABLES[t].table)} "
+            f"WHERE {p.add_list('id', 'uuid', ids)}"
+            for t, ids in sorted(by_type.items())
+        ]
+        rows = await self.conn.fetch(" UNION ALL ".join(parts), p.values)
+        return {Ref(t, _str(i)): s for t, i, s in rows}
+
+    async def lock_spaces(self, spaces: Sequence[str]) -> dict[str, int]:
+        wanted = sorted(set(spaces))
+        if not wanted:
+            return {}
+        found = await self._select_versions(wanted, lock=True)
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            d = self.d
+            if d is POSTGRES:
+                insert = ("INSERT INTO space_version (space, version) "
+                          "SELECT unnest($1::text[]), 0 ON CONFLICT (space) DO NOTHING")
+            else:
+                insert = ("INSERT INTO space_version (space, version) SELECT value, 0 "
+                          "FROM json_each(?) WHERE true ON CONFLICT (space) DO NOTHING")
+            await self.conn.execute(insert, [d.list_param(missing)])
+            found.update(await self._select_versions(missing, lock=True))
+        return found
+
+    async def _select_versions(self, spaces: list[str], *, lock: bool) -> dict[str, int]:
+        p = _Params(self.d)
+        cond = p.add_list("space", "text", spaces)
+        tail = " ORDER BY space FOR UPDATE" if lock and self.d is POSTGRES else ""
+        rows = await self.conn.fetch(
+            f"SELECT space, version FROM space_version WHERE {cond}{tail}", p.values)
+        return {s: int(v) for s, v in rows}
+
+    async def load(self, refs: Sequence[Ref], lookups: Sequence[Lookup]) -> list[Record]:
+        ids: dict[str, list[str]] = {}
+        for ref in refs:
+            if ref.type in TABLES and is_uuid(ref.id):
+                ids.setdefault(ref.type, []).append(ref.id)
+        by_field: dict[str, dict[str, list[Any]]] = {}
+        for lk in lookups:
+            t = table_of(lk.type)
+            f = t.field(lk.field)
+            if f.kind == "uuid" and not is_uuid(lk.value):
+                continue  # no row can match
+            by_field.setdefault(lk.type, {}).setdefault(f.column, []).append(lk.value)
+        p = _Params(self.d)
+        parts = []
+        for type_ in sorted(set(ids) | set(by_field)):
+            t = TABLES[type_]
+            conds = []
+            if type_ in ids:
+                conds.append(p.add_list("id", "uuid", ids[type_]))
+            for column, values in sorted(by_field.get(type_, {}).items()):
+                kind = next(f.kind for f in t.fields if f.column == column)
+                conds.append(p.add_list(column, kind, values))
+            parts.append(f"SELECT {sql.cast_text(self.d, sql.record_json(self.d, type_))} "
+                         f"FROM {q(t.table)} WHERE {' OR '.join(conds)}")
+        if not parts:
+            return []
+        rows = await self.conn.fetch(" UNION ALL ".join(parts), p.values)
+        return _decode_records([r[0] for r in rows])
+
+    async def write(self, batch: PushWrite) -> None:
+        """Every effect of the push as one batch of statements (one per table)."""
+        d = self.d
+        now = self._time(self.server_time)
+        c = batch.client
+        ops: list[Op] = [(
+            # the client's last_mutation_id, in the same transaction as the effects
+            "exec",
+            f"INSERT INTO sync_client (client_id, staff, device, last_mutation_id, created_at, "
+            f"last_push_at) VALUES ({d.ph(1)}, {d.ph(2)}, {d.ph(3)}, {d.ph(4)}, {d.ph(5)}, "
+            f"{d.ph(6)}) ON CONFLICT (client_id) DO UPDATE SET "
+            f"last_mutation_id = excluded.last_mutation_id, device = excluded.device, "
+            f"last_push_at = excluded.last_push_at",
+            [c.client_id, c.staff_id, c.device_id, clamp_bigint(c.last_mutation_id), now, now],
+        )]
+        # the spaces' new versions (their rows are locked since lock_spaces)
+        if batch.versions:
+            rows = [(v, s) for s, v in sorted(batch.versions.items())]
+            if d is POSTGRES:
+                ops.append(("exec", "UPDATE space_version AS s SET version = v.version "
+                            "FROM unnest($1::int8[], $2::text[]) AS v(version, space) "
+                            "WHERE s.space = v.space",
+                            [[r[0] for r in rows], [r[1] for r in rows]]))
+            else:
+                ops.append(("rows", "UPDATE space_version SET version = ? WHERE space = ?",
+                            rows))
+        # records, one upsert per table
+        by_type: dict[str, dict[str, Record]] = {}
+        for rec in batch.puts:
+            if not table_of(rec.type).writable:
+                raise ValueError(f"records of type {rec.type!r} are not written by pushes")
+            by_type.setdefault(rec.type, {})[rec.id] = rec
+        for type_, recs in sorted(by_type.items()):
+            upsert = sql.upsert_for(d, type_)
+            ops.append(("rows", upsert.sql,
+                        upsert.rows(list(recs.values()), self.server_time, d)))
+        ops.append(("rows", sql.insert_sql(d, "audit_entry"), self._audit_rows(batch, now)))
+        ops.append(("rows", sql.insert_sql(d, "sync_conflict"), [
+            (r.id, r.kind[:40], r.space, batch.versions.get(r.space, 0), r.record_type[:40],
+             json_text(r.record_ids), json_text(r.details), json_text(r.staff_ids), "open",
+             "", "", self._time(r.created_at) or now)
+            for r in batch.conflicts
+        ]))
+        text = d.converter(sql.Field("", "", "text"))  # PostgreSQL: no NUL characters
+        ops.append(("rows", sql.insert_sql(d, "sync_rejection"), [
+            (rid, r.client_id, clamp_bigint(r.mutation_id), text(r.name)[:60],
+             text(r.code)[:40], text(r.reason), json_text(r.args),
+             r.staff_id if is_uuid(r.staff_id) else None, text(r.space)[:40], "open", "",
+             self._time(r.created_at) or now)
+            for rid, r in zip(sql.uuid7_batch(len(batch.rejections)), batch.rejections,
+                              strict=True)
+        ]))
+        await self.conn.run_all(ops)
+
+    def _audit_rows(self, batch: PushWrite, now: Any) -> list[tuple[Any, ...]]:
+        versions = batch.versions
+        time = sql.sqlite_time if self.d is not POSTGRES else parse_time
+        ids = sql.uuid7_batch(len(batch.audit))
+        server_times: dict[str, Any] = {}  # the same for every row of a push
+        rows = []
+        for id_, a in zip(ids, batch.audit, strict=True):
+            server_time = server_times.get(a.server_time)
+            if server_time is None:
+                server_time = server_times[a.server_time] = time(a.server_time) or now
+            rows.append((
+                id_, a.record_type, a.record_id, a.space, versions.get(a.space, 0),
+                a.action[:60], a.staff_id, a.device_id, a.client_id,
+                None if a.mutation_id is None else clamp_bigint(a.mutation_id),
+                a.device_hlc[:32], time(a.device_time), server_time, json_text(a.changes),
+            ))
+        return rows
+
+
+class SqlPullStore:
+    """One pull, read in one snapshot (PostgreSQL REPEATABLE READ READ ONLY; SQLite one
+    read transaction), opened by the caller."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.d = conn.dialect
+
+    async def client_staff(self, client_id: str) -> str | None:
+        rows = await self.conn.fetch(
+            f"SELECT staff FROM sync_client WHERE client_id = {self.d.ph(1)}", [client_id])
+        return _str(rows[0][0]) if rows else None
+
+    async def last_mutation_id(self, client_id: str) -> int:
+        rows = await self.conn.fetch(
+            f"SELECT last_mutation_id FROM sync_client WHERE client_id = {self.d.ph(1)}",
+            [client_id])
+        return int(rows[0][0]) if rows else 0
+
+    async def space_versions(self, spaces: Sequence[str]) -> dict[str, int]:
+        if not spaces:
+            return {}
+        p = _Params(self.d)
+        cond = p.add_list("space", "text", list(spaces))
+        rows = await self.conn.fetch(
+            f"SELECT space, version FROM space_version WHERE {cond}", p.values)
+        return {s: int(v) for s, v in rows}
+
+    def _range(self, p: _Params, space: str, after_version: int, upto_version: int) -> str:
+        return (f"space = {p.add(space)} AND version > {p.add(clamp_bigint(after_version))} "
+                f"AND version <= {p.add(clamp_bigint(upto_version))}")
+
+    async def changed(
+        self,
+        space: str,
+        after_version: int,
+        upto_version: int,
+        after: tuple[int, str, str] | None,
+        limit: int,
+    ) -> list[Record]:
+        d = self.d
+        # 1. the page's keys, in (version, type, id) order, without building any JSON
+        p = _Params(d)
+        parts = []
+        for type_ in TYPES_SORTED:
+            cond = self._range(p, space, after_version, upto_version)
+            if after is not None:
+                cv, ct, cid = clamp_bigint(after[0]), after[1], after[2]
+                if type_ < ct:
+                    cond += f" AND version > {p.add(cv)}"
+                elif type_ > ct:
+                    cond += f" AND version >= {p.add(cv)}"
+                else:
+                    cid = cid if is_uuid(cid) else NIL_UUID
+                    cond += (f" AND (version > {p.add(cv)} OR "
+                             f"(version = {p.add(cv)} AND id > {p.add(cid)}))")
+            parts.append(f"SELECT version AS v, '{type_}' AS t, {_id_out(d)} AS i "
+                         f"FROM {q(TABLES[type_].table)} WHERE {cond}")
+        collate = ' COLLATE "C"' if d is POSTGRES else ""
+        keys = await self.conn.fetch(
+            f"SELECT v, t, i FROM ({' UNION ALL '.join(parts)}) AS page "
+            f"ORDER BY v, t{collate}, i LIMIT {p.add(max(0, min(limit, 1_000_000)))}",
+            p.values)
+        if not keys:
+            return []
+        # 2. those records as JSON, in one statement
+        ids: dict[str, list[str]] = {}
+        for _v, t, i in keys:
+            ids.setdefault(t, []).append(_str(i))
+        p = _Params(d)
+        parts = [
+            f"SELECT {sql.cast_text(d, sql.record_json(d, t))} FROM {q(TABLES[t].table)} "
+            f"WHERE {p.add_list('id', 'uuid', type_ids)}"
+            for t, type_ids in sorted(ids.items())
+        ]
+        rows = await self.conn.fetch(" UNION ALL ".join(parts), p.values)
+        found = {(r.type, r.id): r for r in _decode_records([r[0] for r in rows])}
+        out = []
+        for _v, t, i in keys:
+            rec = found.get((t, _str(i)))
+            if rec is not None:
+                out.append(rec)
+        return out
+
+    async def count_changed(self, space: str, after_version: int, upto_version: int) -> int:
+        p = _Params(self.d)
+        parts = [
+            f"(SELECT count(*) FROM {q(TABLES[t].table)} "
+            f"WHERE {self._range(p, space, after_version, upto_version)})"
+            for t in TYPES_SORTED
+        ]
+        rows = await self.conn.fetch("SELECT " + " + ".join(parts), p.values)
+        return int(rows[0][0])
+
+    async def rejections(self, client_id: str, after_mutation_id: int) -> list[RejectionRow]:
+        d = self.d
+        created = sql.Field("", "created_at", "ts")
+        obj = d.obj([
+            ("client_id", "client_id"), ("mutation_id", "mutation_id"), ("name", "name"),
+            ("code", "code"), ("reason", "reason"),
+            ("args", "args" if d is POSTGRES else "json(args)"),
+            ("staff_id", "staff"), ("space", "space"), ("created_at", d.value(created)),
+        ])
+        rows = await self.conn.fetch(
+            f"SELECT {sql.cast_text(d, obj)} FROM sync_rejection "
+            f"WHERE client_id = {d.ph(1)} AND mutation_id > {d.ph(2)} ORDER BY mutation_id",
+            [client_id, clamp_bigint(after_mutation_id)])
+        if not rows:
+            return []
+        return _rejections.decode("[" + ",".join(r[0] for r in rows) + "]")

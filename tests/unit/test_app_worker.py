@@ -1,0 +1,66 @@
+"""The generated service worker changes with every deploy, and the phone's HLC speaks the
+same encoding as sync/hlc.py."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from server.app_shell.assets import assets
+from server.app_shell.routes import worker_script
+from sync import hlc
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_changed_file_gives_a_new_worker_byte_for_byte() -> None:
+    a = assets()
+    before = worker_script(a, "zh_Hant")
+    assert before == worker_script(a, "zh_Hant")  # stable for the same deploy
+    hashes = dict(a.hashes)
+    hashes["vendor/htmx/htmx.min.js"] = "f" * 16
+    changed = dataclasses.replace(a, hashes=hashes, build="0" * 16)
+    assert worker_script(changed, "zh_Hant") != before
+
+
+def test_app_modules_share_one_hash_so_relative_imports_resolve() -> None:
+    a = assets()
+    modules = [p for p in a.hashes if p.startswith("app/") and p.endswith(".js")]
+    assert "app/views/keys.js" in modules and "app/sw.js" in modules
+    assert {a.hashes[p] for p in modules} == {a.app_hash}
+    assert len({a.hashes[p] for p in a.hashes}) > 1  # the others are hashed one by one
+
+
+NODE_CHECK = """
+import * as h from "./web/static/app/hlc.js";
+const out = {};
+out.node = h.nodeId("0190a8f0-1c2d-7e3f-8a4b-5c6d7e8f9a0b");
+const last = {wall: 1732754000123, counter: 0xffff, node: out.node};
+out.send_same = h.encode(h.send(last, 1732754000000));
+out.send_later = h.encode(h.send(last, 1732754000999));
+out.receive = h.encode(h.receive({wall: 5, counter: 3, node: out.node},
+                                 h.parse("0000000000009-0002-aaaaaaaaaaaa"), 7));
+out.parsed = h.parse("1732754000123-00a1-5f0c2b7d9e11");
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_phone_hlc_matches_the_server_hlc() -> None:
+    out = json.loads(subprocess.run(
+        ["node", "--input-type=module", "-e", NODE_CHECK], cwd=ROOT, check=True,
+        capture_output=True, text=True).stdout)
+    node = hlc.node_id("0190a8f0-1c2d-7e3f-8a4b-5c6d7e8f9a0b")
+    assert out["node"] == node
+    last = hlc.HLC(1732754000123, 0xFFFF, node)
+    assert out["send_same"] == hlc.send(last, 1732754000000).encode()
+    assert out["send_later"] == hlc.send(last, 1732754000999).encode()
+    assert out["receive"] == hlc.receive(
+        hlc.HLC(5, 3, node), hlc.parse("0000000000009-0002-aaaaaaaaaaaa"), 7).encode()
+    assert tuple(out["parsed"].values()) == tuple(hlc.parse(
+        "1732754000123-00a1-5f0c2b7d9e11"))

@@ -1,0 +1,47 @@
+// @ts-check
+/** The sync status every screen shows, read from IndexedDB and the sync module's state. */
+
+import { begin } from "../db.js";
+import { getClient, getRejections, getSession, KEY_ROLES } from "../session.js";
+import { isSyncing, progress } from "../sync.js";
+
+/**
+ * The status as it is now (after the screen's own writes), in one read transaction.
+ * @param {number} now
+ * @returns {Promise<import("../views/layout.js").Status>}
+ */
+export async function loadStatus(now) {
+  const tx = await begin("readonly");
+  const session = await getSession(tx);
+  if (!session) {
+    await tx.done;
+    return {
+      signedIn: false, name: "", role: "", canKeys: false, pending: 0, lastSyncAt: null,
+      syncing: false, phase: "idle", paused: null, inbox: 0, syncedOnce: false, now,
+    };
+  }
+  const [pending, client, rejections, conflicts] = await Promise.all([
+    tx.pendingCount(session.client_id),
+    getClient(tx, session.client_id),
+    getRejections(tx, session.client_id),
+    tx.recordsOfType("conflict"),
+  ]);
+  await tx.done;
+  const mine = conflicts.filter(
+    (c) => c.data.status === "open" && (c.data.staff_ids || []).includes(session.user.id),
+  );
+  return {
+    signedIn: true,
+    name: session.user.display_name,
+    role: session.user.role,
+    canKeys: KEY_ROLES.includes(session.user.role),
+    pending,
+    lastSyncAt: client ? client.last_sync_at : null,
+    syncing: isSyncing(),
+    phase: progress.phase,
+    paused: session.paused,
+    inbox: mine.length + rejections.filter((r) => !r.seen).length,
+    syncedOnce: Boolean(client && client.synced_once),
+    now,
+  };
+}

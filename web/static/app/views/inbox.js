@@ -1,0 +1,68 @@
+// @ts-check
+/** The person's inbox: conflicts they are involved in and their records the server refused,
+ * each with its reason in plain words. */
+
+import { html } from "../html.js";
+import { t } from "../i18n.js";
+import { dateTime } from "./format.js";
+import { conflictText } from "./keys.js";
+
+/** Plain words for a rejection code. @param {string} code */
+export function rejectionText(code) {
+  /** @type {Record<string, string>} */
+  const texts = {
+    owner_consent_required: t("The key is deposited by its owner and no owner's consent was recorded, so the loan was not accepted."),
+    invalid_args: t("Some details were not valid, so the record was not accepted."),
+    unknown_key: t("The key is not in the register (it may have been removed)."),
+    key_retired: t("The key has been retired and cannot be lent."),
+    unknown_loan: t("The loan does not exist on the server."),
+    loan_voided: t("The loan had been voided by the office."),
+    already_exists: t("A different record with the same id already exists."),
+    reason_required: t("A reason is required."),
+    forbidden_role: t("Your role may not do this."),
+    forbidden_site: t("You are not assigned to this site."),
+    unknown_mutation: t("This app version sent something the server does not know. Update the app."),
+  };
+  return texts[code] || t("The server refused this record.");
+}
+
+/** What the refused record was. @param {string} name @param {Record<string, any> | null} args
+ * @param {(id: string) => string} keyCode */
+function what(name, args, keyCode) {
+  if (!args) return name;
+  if (name === "key.lend") {
+    return t("Loan of key {code} to {name}", { code: keyCode(args.key_id), name: args.borrower_name });
+  }
+  if (name === "key.return") return t("Return of a key by {name}", { name: args.returned_by });
+  return name;
+}
+
+/**
+ * @param {{conflicts: import("../db.js").StoredRecord[],
+ *   rejections: import("../session.js").StoredRejection[], keyCode: (id: string) => string}} v
+ */
+export function inbox(v) {
+  const conflicts = v.conflicts.map(
+    (c) => html`<li class="inbox-item conflict" data-kind="${c.data.kind}">
+      <p>${conflictText(c)}</p>
+      <p class="muted">${dateTime(c.data.created_at)}
+      ${(c.data.record_ids || []).filter((/** @type {string} */ id) => c.data.record_type === "key_loan").map((/** @type {string} */ id) => html` <a href="/m/keys/loans/${id}">${t("Open the loan")}</a>`)}</p>
+    </li>`,
+  );
+  const rejections = v.rejections.map(
+    (r) => html`<li class="inbox-item rejection" data-code="${r.code}">
+      <p><strong>${what(r.name, r.args, v.keyCode)}</strong> — ${t("not accepted")}</p>
+      <p>${rejectionText(r.code)}</p>
+      <details><summary>${t("Server's reason")}</summary><p class="muted">${r.reason}</p></details>
+      ${r.seen ? "" : html`<form method="post" action="/m/inbox/seen" hx-post="/m/inbox/seen" hx-target="#main">
+        <input type="hidden" name="mutation_id" value="${r.mutation_id}">
+        <button type="submit" class="button">${t("Understood")}</button></form>`}
+    </li>`,
+  );
+  return html`<h1>${t("Inbox")}</h1>
+  <p class="muted">${t("Conflicts you are involved in and records the server did not accept.")}</p>
+  <h2>${t("Conflicts")}</h2>
+  ${conflicts.length ? html`<ul class="inbox">${conflicts}</ul>` : html`<p class="muted">${t("None.")}</p>`}
+  <h2>${t("Not accepted")}</h2>
+  ${rejections.length ? html`<ul class="inbox">${rejections}</ul>` : html`<p class="muted">${t("None.")}</p>`}`;
+}
