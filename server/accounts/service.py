@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from server.accounts import auth_cache
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Device, SignInFailure, Staff, StaffSite, WebSession
 from server.estate.tables import Site
@@ -13,9 +15,19 @@ from server.lib.i18n import gettext as _
 from server.lib.security import new_token, token_hash, verify_password
 from server.settings import Settings
 
+# A device's last_seen_at is written at most this often (not on every request: a write per
+# request would contend with pushes for SQLite's single writer lock).
+LAST_SEEN_EVERY = timedelta(seconds=60)
+
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL, newlines, escapes and the like: never in a user name (PostgreSQL text cannot
+    even hold NUL), so such a name is refused before it reaches a query."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
 
 
 async def site_ids_of(staff_id: str, role: str) -> tuple[str, ...]:
@@ -56,6 +68,11 @@ async def authenticate(settings: Settings, username: str, password: str,
 
     Wrong password and unknown user give the same message (and take the same time)."""
     username = username.strip().lower()
+    if has_control_characters(username):
+        # No query at all (the name could not be stored in sign_in_failure on PostgreSQL);
+        # verify a password anyway so this answer takes the time of any other failure.
+        verify_password(None, password)
+        raise NotAuthenticated(_("Wrong user name or password."), code="bad_credentials")
     await check_rate_limit(settings, username, address)
     row = await Staff.select().where(Staff.username == username).first()
     ok = verify_password(row["password_hash"] if row else None, password)
@@ -80,19 +97,31 @@ async def start_session(settings: Settings, staff: dict, user_agent: str = "") -
 
 
 async def end_session(token: str) -> None:
-    await WebSession.delete().where(WebSession.token_hash == token_hash(token))
+    hashed = token_hash(token)
+    await WebSession.delete().where(WebSession.token_hash == hashed)
+    auth_cache.forget(key="s:" + hashed)
 
 
 async def user_for_session(token: str) -> CurrentUser | None:
+    """The signed-in person of an office session cookie (cached a few seconds per process:
+    see :mod:`server.accounts.auth_cache`)."""
+    hashed = token_hash(token)
+    key = "s:" + hashed
+    cached = auth_cache.get(key)
+    if cached is not None:
+        return cached
+    since = auth_cache.generation()
     session = await WebSession.select(
         WebSession.id, WebSession.expires_at, *WebSession.staff.all_columns(),
-    ).where(WebSession.token_hash == token_hash(token)).first()
+    ).where(WebSession.token_hash == hashed).first()
     if session is None or session["expires_at"] < now():
         return None
     staff = {k.removeprefix("staff."): v for k, v in session.items() if k.startswith("staff.")}
     if not staff.get("active"):
         return None
-    return await _user_from_staff(staff, session_id=str(session["id"]))
+    user = await _user_from_staff(staff, session_id=str(session["id"]))
+    auth_cache.put(key, user, session["expires_at"], since)
+    return user
 
 
 async def register_device(settings: Settings, staff: dict, client_id: uuid.UUID,
@@ -109,6 +138,7 @@ async def register_device(settings: Settings, staff: dict, client_id: uuid.UUID,
             Device.name: name[:120], Device.expires_at: expires, Device.revoked_at: None,
             Device.revoked_by: None,
         }).where(Device.id == existing["id"])
+        auth_cache.forget(device_id=str(existing["id"]))  # its old token is void
         return token, str(existing["id"])
     device = Device(client_id=client_id, staff=staff["id"], name=name[:120],
                     token_hash=token_hash(token), expires_at=expires)
@@ -117,23 +147,40 @@ async def register_device(settings: Settings, staff: dict, client_id: uuid.UUID,
 
 
 async def user_for_device_token(token: str) -> CurrentUser | None:
+    """The person behind a phone's bearer token: run on every ``/api`` request, so kept
+    cheap — a per-process cache of a few seconds (:mod:`server.accounts.auth_cache`;
+    another worker process may accept a just-revoked device for up to its TTL), one query
+    for device + staff, one for the sites, and ``last_seen_at`` written at most once a
+    minute."""
+    hashed = token_hash(token)
+    key = "d:" + hashed
+    cached = auth_cache.get(key)
+    if cached is not None:
+        return cached
+    since = auth_cache.generation()
     row = await Device.select(
         Device.id, Device.client_id, Device.expires_at, Device.revoked_at,
-        *Device.staff.all_columns(),
-    ).where(Device.token_hash == token_hash(token)).first()
-    if row is None or row["revoked_at"] is not None or row["expires_at"] < now():
+        Device.last_seen_at, *Device.staff.all_columns(),
+    ).where(Device.token_hash == hashed).first()
+    moment = now()
+    if row is None or row["revoked_at"] is not None or row["expires_at"] < moment:
         return None
     staff = {k.removeprefix("staff."): v for k, v in row.items() if k.startswith("staff.")}
     if not staff.get("active"):
         return None
-    await Device.update({Device.last_seen_at: now()}).where(Device.id == row["id"])
-    return await _user_from_staff(staff, device_id=str(row["id"]),
+    seen = row["last_seen_at"]
+    if seen is None or moment - seen >= LAST_SEEN_EVERY:
+        await Device.update({Device.last_seen_at: moment}).where(Device.id == row["id"])
+    user = await _user_from_staff(staff, device_id=str(row["id"]),
                                   client_id=str(row["client_id"]))
+    auth_cache.put(key, user, row["expires_at"], since)
+    return user
 
 
 async def revoke_device(device_id: str, by: CurrentUser) -> None:
     await Device.update({Device.revoked_at: now(), Device.revoked_by: by.id}).where(
         Device.id == device_id)
+    auth_cache.forget(device_id=str(device_id))
 
 
 def require_user(user: CurrentUser | None) -> CurrentUser:

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from server.accounts import auth_cache
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import ROLES, Device, Staff, StaffSite, WebSession
 from server.estate.common import (
@@ -210,6 +211,7 @@ async def update_staff(user: CurrentUser, staff_id: str, form: StaffForm) -> Out
         await StaffSite.delete().where(StaffSite.staff == row["id"])
         for site in cleaned.site_list:
             await StaffSite.insert(StaffSite(staff=row["id"], site=site))
+    auth_cache.forget(staff_id=str(row["id"]))  # new name, role or sites: at once
     return Outcome(id=row["id"])
 
 
@@ -228,6 +230,8 @@ async def set_staff_active(user: CurrentUser, staff_id: str, active: bool) -> Ou
             await WebSession.delete().where(WebSession.staff == row["id"])
             await Device.update({Device.revoked_at: now(), Device.revoked_by: user.id}).where(
                 (Device.staff == row["id"]) & Device.revoked_at.is_null())
+    # After the commit (in this process; another worker may lag by auth_cache.TTL_SECONDS).
+    auth_cache.forget(staff_id=str(row["id"]))
     return Outcome(id=row["id"])
 
 
@@ -247,6 +251,7 @@ async def set_password(user: CurrentUser, staff_id: str, form: PasswordForm) -> 
         if user.session_id:
             ended = ended & (WebSession.id != user.session_id)
         await WebSession.delete().where(ended)
+    auth_cache.forget(staff_id=str(row["id"]))
     return Outcome(id=row["id"])
 
 
@@ -308,6 +313,7 @@ async def revoke_device(user: CurrentUser, device_id: str) -> str:
         raise NotFound(_("Not found."))
     await Device.update({Device.revoked_at: now(), Device.revoked_by: user.id}).where(
         (Device.id == device_id) & Device.revoked_at.is_null())
+    auth_cache.forget(device_id=str(device_id))
     return str(row["staff"])
 
 

@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from server.accounts import auth_cache
 from server.accounts.schemas import CurrentUser
 from server.estate.common import (
     Outcome,
@@ -115,6 +116,7 @@ async def create_site(user: CurrentUser, form: SiteForm) -> Outcome:
         version = await bump(space)  # a new site is a new space (its SpaceVersion row)
         await Site.insert(Site(id=site_id, code=form.code, name=form.name,
                                address=form.address, space=space, version=version))
+    auth_cache.clear()  # every administrator now sees one more site
     return Outcome(id=space)
 
 
@@ -140,6 +142,7 @@ async def set_site_active(user: CurrentUser, site_id: str, active: bool) -> str:
         version = await bump(row["space"])
         await Site.update({Site.active: active, Site.version: version,
                            Site.updated_at: now()}).where(Site.id == row["id"])
+    auth_cache.clear()  # administrators see only active sites
     return str(row["id"])
 
 

@@ -69,3 +69,28 @@ async def test_non_office_role_cannot_open_office(client, factory) -> None:
     await sign_in(client, "guard1", TEST_PASSWORD)
     r = await client.get("/office")
     assert r.status_code == 403
+
+
+async def test_control_characters_in_user_name_are_a_wrong_sign_in(client, factory) -> None:
+    # Found by fuzzing: a NUL in the name gave a 500 on PostgreSQL (text cannot hold NUL).
+    import re
+    import uuid
+
+    from server.accounts.tables import SignInFailure
+
+    await factory.staff("erin")
+    expected = await sign_in(client, "nobody", "not the password")
+    for name in ("erin\x00", "\x00", "er\x01in", "erin\n\x1b[2J"):
+        r = await sign_in(client, name, TEST_PASSWORD)
+        assert r.status_code == 401, (name, r.text)
+        assert (re.search(r'role="alert"[^>]*>([^<]+)<', r.text).group(1)  # type: ignore[union-attr]
+                == re.search(r'role="alert"[^>]*>([^<]+)<', expected.text).group(1))  # type: ignore[union-attr]
+        r = await client.post("/api/v1/devices", json={
+            "username": name, "password": TEST_PASSWORD, "client_id": str(uuid.uuid4()),
+            "name": "phone"})
+        assert r.status_code == 401, (name, r.text)
+        assert r.json()["code"] == "bad_credentials"
+    # the raw names never reached the database
+    assert not await SignInFailure.exists().where(SignInFailure.username.like("%\x01%"))
+    r = await sign_in(client, "erin", TEST_PASSWORD)  # the person herself is not locked out
+    assert r.status_code == 200
