@@ -147,15 +147,17 @@ def _decode(p: _Planned, registry: Registry, schema_version: int, now_ms: int,
     except Exception as exc:  # an upgrade or refs function with a bug
         p.reject = _failed(m, client_id, exc)
         return
+    text = m.hlc
     try:
-        device = hlc_mod.parse(m.hlc)
+        wall = hlc_mod.parse_wall(text)
     except ValueError:
-        p.reject = Reject(INVALID_HLC, f"invalid clock value {m.hlc[:40]!r}")
+        p.reject = Reject(INVALID_HLC, f"invalid clock value {text[:40]!r}")
         return
-    p.device_time = iso(device.physical_time)
+    p.device_time = hlc_mod.wall_iso(wall)
     # the original stays in the audit (device_hlc, device_time); records get the clamped one
-    clamped = hlc_mod.clamp(device, now_ms, max_ahead_ms)
-    p.hlc = m.hlc if not clamped.clamped else clamped.value.encode()
+    # (hlc.clamp: wall capped at now + max_ahead, counter and node kept)
+    limit = now_ms + max_ahead_ms
+    p.hlc = text if wall <= limit else hlc_mod.encode(hlc_mod.parse(text)._replace(wall=limit))
 
 
 async def push(

@@ -82,6 +82,19 @@ def parse(text: str) -> HLC:
     return HLC(int(text[:13]), int(text[14:18], 16), text[19:])
 
 
+def parse_wall(text: str) -> int:
+    """The wall part of an encoded HLC, checking the whole format like :func:`parse`."""
+    if len(text) != ENCODED_LEN or _PATTERN.fullmatch(text) is None:
+        raise ValueError(f"not an HLC: {text[:40]!r}")
+    return int(text[:13])
+
+
+def wall_iso(wall: int) -> str:
+    """``iso(HLC.physical_time)`` of a wall time in ms: ISO-8601 in UTC, as
+    ``datetime.isoformat()`` writes it."""
+    return datetime.fromtimestamp(wall / 1000, tz=UTC).isoformat()
+
+
 def _bounded(wall: int, counter: int, node: str) -> HLC:
     if counter > COUNTER_MAX:  # never wrap: move on by one millisecond
         return HLC(wall + 1, 0, node)

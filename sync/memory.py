@@ -195,7 +195,9 @@ class MemoryPushStore:
                 out[key] = rec
         for lk in lookups:
             for id_ in self.db.index(lk.type, lk.field).get(lk.value, ()):
-                out[(lk.type, id_)] = records[(lk.type, id_)]
+                rec = records[(lk.type, id_)]
+                if not lk.where or lk.matches(rec.data):
+                    out[(lk.type, id_)] = rec
         return [_copy(rec) for rec in out.values()]
 
     async def write(self, batch: PushWrite) -> None:

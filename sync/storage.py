@@ -37,11 +37,32 @@ class Ref(msgspec.Struct, frozen=True):
 
 
 class Lookup(msgspec.Struct, frozen=True):
-    """Records of ``type`` whose ``field`` equals ``value`` (e.g. loans of one key)."""
+    """Records of ``type`` whose ``field`` equals ``value`` (e.g. loans of one key).
+
+    ``where`` narrows the lookup to records whose fields also match: ``(field, None)`` is
+    "null/missing", ``(field, True|False)`` "truthy/falsy", anything else equality — e.g. only
+    the key's OPEN loans instead of its whole history. It only bounds what a store loads: the
+    view may still hold other records of the type (loaded by ref, or changed by the batch),
+    so a rule re-checks the conditions on what :meth:`sync.context.Context.find` returns."""
 
     type: str
     field: str
     value: str
+    where: tuple[tuple[str, Any], ...] = ()
+
+    def matches(self, data: dict[str, Any]) -> bool:
+        """Whether a record's ``data`` meets ``where`` (``field``/``value`` not checked)."""
+        for f, want in self.where:
+            got = data.get(f)
+            if want is None:
+                if got is not None:
+                    return False
+            elif want is True or want is False:
+                if bool(got) is not want:
+                    return False
+            elif got != want:
+                return False
+        return True
 
 
 class ClientState(msgspec.Struct):

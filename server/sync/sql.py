@@ -16,6 +16,7 @@ text; PostgreSQL through asyncpg's own types.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -23,6 +24,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any, ClassVar
 
 import msgspec
@@ -30,6 +32,7 @@ import msgspec
 from server.sync.records import TABLES, Field, Kind, RecordTable
 
 _json_encode = msgspec.json.encode
+json_encode = _json_encode
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 BIGINT_MAX = 2**63 - 1
 
@@ -294,6 +297,13 @@ class Upsert:
             tail.append(Field("", "updated_at", "ts"))
         self.columns = [*head, *fields, *tail]
         self.sql = upsert_sql(d, t.table, self.columns, keep=("created_at",))
+        # a plain INSERT (SQLite: records the push's transaction found missing)
+        cols = ", ".join(q(c.column) for c in self.columns)
+        self.insert_sql = (f"INSERT INTO {q(t.table)} ({cols}) "
+                           f"VALUES ({', '.join('?' for _ in self.columns)})"
+                           if d is not POSTGRES else "")
+        self.json_sql = (pg_json_sql(t.table, self.columns, keep=("created_at",))
+                         if d is POSTGRES else "")
         self._build = _row_builder(d, t, head, fields, tail, deleted_column)
 
     def rows(self, records: Sequence[Any], server_time: datetime, d: Dialect) -> list[tuple]:
@@ -305,11 +315,12 @@ def _row_builder(d: Dialect, t: RecordTable, head: list[Field], fields: list[Fie
                  tail: list[Field], deleted_column: str) -> Callable[..., list[tuple]]:
     namespace: dict[str, Any] = {"_json": json_text}
     pg = d is POSTGRES
-    nul = " and '\\x00' not in v" if pg else ""
+    names = tuple(f.name for f in fields)
+    values = [f"v{i}" for i in range(len(fields))]
 
     def slow(i: int, f: Field) -> str:
         namespace[f"_c{i}"] = d.converter(f)
-        return f"_c{i}(v)"
+        return f"_c{i}(v{i})"
 
     exprs = []
     for f in head:
@@ -321,33 +332,42 @@ def _row_builder(d: Dialect, t: RecordTable, head: list[Field], fields: list[Fie
             assert t.deleted is not None
             exprs.append("not rec.deleted" if t.deleted[1] else "rec.deleted")
     for i, f in enumerate(fields):
-        get = f"(v := d.get({f.name!r}))"
+        v = f"v{i}"
         if f.column == deleted_column:
-            exprs.append(f"(bool(d.get({f.name!r})) or rec.deleted)")
+            exprs.append(f"(bool({v}) or rec.deleted)")
         elif f.kind == "text":
-            size = f" and len(v) <= {f.max_length}" if f.max_length else ""
-            exprs.append(f"(v if {get}.__class__ is str{size}{nul} else {slow(i, f)})")
+            size = f" and len({v}) <= {f.max_length}" if f.max_length else ""
+            nul = f" and '\\x00' not in {v}" if pg else ""
+            exprs.append(f"({v} if {v}.__class__ is str{size}{nul} else {slow(i, f)})")
         elif f.kind == "uuid":
-            exprs.append(f"(v if {get}.__class__ is str and len(v) == 36 else {slow(i, f)})")
+            exprs.append(f"({v} if {v}.__class__ is str and len({v}) == 36 else {slow(i, f)})")
         elif f.kind == "bool":
-            exprs.append(f"bool(d.get({f.name!r}))")
+            exprs.append(f"bool({v})")
         elif f.kind == "json":
-            exprs.append(f"_json(d.get({f.name!r}))")
+            exprs.append(f"_json({v})")
         elif f.kind == "ts" and not pg:
             # an aware UTC isoformat() string is Piccolo's SQLite text but for the "T"
-            exprs.append(f"(v[:10] + ' ' + v[11:] if {get}.__class__ is str and len(v) in "
-                         f"(25, 32) and v[10] == 'T' and v.endswith('+00:00') "
+            exprs.append(f"({v}[:10] + ' ' + {v}[11:] if {v}.__class__ is str and len({v}) in "
+                         f"(25, 32) and {v}[10] == 'T' and {v}.endswith('+00:00') "
                          f"else {slow(i, f)})")
         else:  # float, int, PostgreSQL timestamps: the converter
-            namespace[f"_c{i}"] = d.converter(f)
-            exprs.append(f"_c{i}(d.get({f.name!r}))")
+            exprs.append(slow(i, f))
     exprs += ["rec.space", "rec.version", "ts"] + (["ts"] if len(tail) == 4 else [])
+    # every field's value in one C call (itemgetter); a record missing a field (None, as
+    # dict.get) takes the slow path
+    namespace["_get"] = itemgetter(*names) if len(names) > 1 else (lambda d: (d[names[0]],))
+    namespace["_names"] = names
+    unpack = ", ".join(values) + ("," if len(values) == 1 else "")
     source = (
         "def build(records, ts):\n"
         "    out = []\n"
         "    append = out.append\n"
         "    for rec in records:\n"
         "        d = rec.data\n"
+        "        try:\n"
+        f"            {unpack} = _get(d)\n"
+        "        except KeyError:\n"
+        f"            {unpack} = [d.get(n) for n in _names]\n"
         f"        append(({', '.join(exprs)},))\n"
         "    return out\n"
     )
@@ -370,6 +390,39 @@ def upsert_sql(d: Dialect, table: str, columns: Sequence[Field], *, key: str = "
         return f"INSERT INTO {q(table)} ({cols}) SELECT * FROM unnest({arrays}) {conflict}"
     marks = ", ".join("?" for _ in names)
     return f"INSERT INTO {q(table)} ({cols}) VALUES ({marks}) {conflict}"
+
+
+_PG_SCALAR: dict[Kind, str] = {
+    "uuid": "uuid", "text": "text", "bool": "bool", "float": "float8", "int": "int8",
+    "ts": "timestamptz", "json": "json",
+}
+
+
+def pg_json_sql(table: str, columns: Sequence[Field], *, key: str = "id",
+                keep: Sequence[str] = (), ignore: bool = False) -> str:
+    """PostgreSQL: the same insert/upsert as :func:`upsert_sql`, its rows sent as ONE jsonb
+    parameter (an array of row arrays, see :func:`pg_json_rows`) instead of one array per
+    column: asyncpg encodes column arrays element by element in Python, msgspec a whole batch
+    in C. Text-valued (``->>``) then cast per column, so json columns keep their exact text."""
+    names = [c.column for c in columns]
+    cols = ", ".join(q(n) for n in names)
+    values = ", ".join(f"(r->>{i})::{_PG_SCALAR[c.kind]}" for i, c in enumerate(columns))
+    head = upsert_sql(POSTGRES, table, columns, key=key, keep=keep, ignore=ignore)
+    conflict = head[head.index(" ON CONFLICT "):]
+    return (f"INSERT INTO {q(table)} ({cols}) SELECT {values} "
+            f"FROM jsonb_array_elements($1::jsonb) AS r{conflict}")
+
+
+def pg_json_rows(rows: Sequence[Sequence[Any]], columns: Sequence[Field]) -> str | None:
+    """The rows as the jsonb parameter of :func:`pg_json_sql`, or None when a value has no
+    exact JSON form (a non-finite float: the caller sends column arrays instead)."""
+    floats = [i for i, c in enumerate(columns) if c.kind == "float"]
+    for i in floats:
+        for row in rows:
+            v = row[i]
+            if v is not None and not math.isfinite(v):
+                return None
+    return _json_encode(rows).decode()
 
 
 @cache
@@ -404,8 +457,20 @@ REJECTION_COLUMNS = (
 )
 
 
+_INSERT_COLUMNS = {"audit_entry": AUDIT_COLUMNS, "sync_conflict": CONFLICT_COLUMNS,
+                   "sync_rejection": REJECTION_COLUMNS}
+
+
 @cache
 def insert_sql(d: Dialect, table: str) -> str:
-    columns = {"audit_entry": AUDIT_COLUMNS, "sync_conflict": CONFLICT_COLUMNS,
-               "sync_rejection": REJECTION_COLUMNS}[table]
-    return upsert_sql(d, table, columns, ignore=True)
+    return upsert_sql(d, table, _INSERT_COLUMNS[table], ignore=True)
+
+
+def insert_columns(table: str) -> tuple[Field, ...]:
+    return _INSERT_COLUMNS[table]
+
+
+@cache
+def insert_json_sql(table: str) -> str:
+    """PostgreSQL: :func:`insert_sql` with its rows as one jsonb parameter."""
+    return pg_json_sql(table, _INSERT_COLUMNS[table], ignore=True)

@@ -28,8 +28,9 @@ import msgspec
 
 from server.sync import sql
 from server.sync.connections import Connection, Op
-from server.sync.records import TABLES, TYPES_SORTED, table_of
+from server.sync.records import TABLES, TYPES_SORTED, RecordTable, table_of
 from server.sync.sql import (
+    BIGINT_MAX,
     POSTGRES,
     Dialect,
     clamp_bigint,
@@ -87,6 +88,18 @@ class SqlPushStore:
         self.d = conn.dialect
         self.actor = actor
         self.server_time = server_time
+        self._uuids: set[str] = set()  # ids already checked by is_uuid in this push
+        # records looked up by id in this transaction and not found (SQLite: nobody else can
+        # write until it ends, so they are inserts, not upserts)
+        self._absent: set[tuple[str, str]] = set()
+
+    def _is_uuid(self, value: str) -> bool:
+        if value in self._uuids:
+            return True
+        if is_uuid(value):
+            self._uuids.add(value)
+            return True
+        return False
 
     def _time(self, value: Any) -> Any:
         dt = parse_time(value)
@@ -115,8 +128,9 @@ class SqlPushStore:
 
     async def spaces_of(self, refs: Sequence[Ref]) -> dict[Ref, str]:
         by_type: dict[str, list[str]] = {}
+        check = self._is_uuid
         for ref in refs:
-            if ref.type in TABLES and is_uuid(ref.id):
+            if ref.type in TABLES and check(ref.id):
                 by_type.setdefault(ref.type, []).append(ref.id)
         if not by_type:
             return {}
@@ -157,16 +171,19 @@ class SqlPushStore:
 
     async def load(self, refs: Sequence[Ref], lookups: Sequence[Lookup]) -> list[Record]:
         ids: dict[str, list[str]] = {}
+        check = self._is_uuid
         for ref in refs:
-            if ref.type in TABLES and is_uuid(ref.id):
+            if ref.type in TABLES and check(ref.id):
                 ids.setdefault(ref.type, []).append(ref.id)
-        by_field: dict[str, dict[str, list[Any]]] = {}
+        # type -> (column, where) -> values
+        by_field: dict[str, dict[tuple[str, tuple[tuple[str, Any], ...]], list[Any]]] = {}
         for lk in lookups:
             t = table_of(lk.type)
             f = t.field(lk.field)
-            if f.kind == "uuid" and not is_uuid(lk.value):
+            if f.kind == "uuid" and not check(lk.value):
                 continue  # no row can match
-            by_field.setdefault(lk.type, {}).setdefault(f.column, []).append(lk.value)
+            by_field.setdefault(lk.type, {}).setdefault((f.column, lk.where), []).append(
+                lk.value)
         p = _Params(self.d)
         parts = []
         for type_ in sorted(set(ids) | set(by_field)):
@@ -174,15 +191,42 @@ class SqlPushStore:
             conds = []
             if type_ in ids:
                 conds.append(p.add_list("id", "uuid", ids[type_]))
-            for column, values in sorted(by_field.get(type_, {}).items()):
+            for (column, where), values in sorted(by_field.get(type_, {}).items(),
+                                                  key=lambda kv: repr(kv[0])):
                 kind = next(f.kind for f in t.fields if f.column == column)
-                conds.append(p.add_list(column, kind, values))
+                cond = p.add_list(column, kind, values)
+                if where:
+                    cond = "(" + " AND ".join([cond, *(self._where(p, t, f, v)
+                                                       for f, v in where)]) + ")"
+                conds.append(cond)
             parts.append(f"SELECT {sql.cast_text(self.d, sql.record_json(self.d, type_))} "
                          f"FROM {q(t.table)} WHERE {' OR '.join(conds)}")
         if not parts:
             return []
         rows = await self.conn.fetch(" UNION ALL ".join(parts), p.values)
-        return _decode_records([r[0] for r in rows])
+        records = _decode_records([r[0] for r in rows])
+        if self.d is not POSTGRES:
+            # PostgreSQL (READ COMMITTED) could see another transaction insert one of them
+            found = {(r.type, r.id) for r in records}
+            self._absent.update(key for type_, type_ids in ids.items() for i in type_ids
+                                if (key := (type_, i)) not in found)
+        return records
+
+    def _where(self, p: _Params, t: RecordTable, field: str, want: Any) -> str:
+        """One condition of :attr:`sync.storage.Lookup.where` (as ``Lookup.matches``)."""
+        f = t.field(field)
+        c = q(f.column)
+        if want is None:
+            return f"{c} IS NULL"
+        if want is True or want is False:
+            if f.kind != "bool":
+                raise ValueError(f"Lookup.where: {t.type}.{field} is not a bool")
+            if self.d is POSTGRES:
+                return f"COALESCE({c}, false)" if want else f"NOT COALESCE({c}, false)"
+            return f"COALESCE({c}, 0) {'<>' if want else '='} 0"
+        if f.kind != "text":
+            raise ValueError(f"Lookup.where: only null, bool and text conditions ({field})")
+        return f"{c} = {p.add(want)}"
 
     async def write(self, batch: PushWrite) -> None:
         """Every effect of the push as one batch of statements (one per table)."""
@@ -216,11 +260,32 @@ class SqlPushStore:
             if not table_of(rec.type).writable:
                 raise ValueError(f"records of type {rec.type!r} are not written by pushes")
             by_type.setdefault(rec.type, {})[rec.id] = rec
+        pg = d is POSTGRES
+
+        def rows_op(query: str, json_query: str, columns: Sequence[sql.Field],
+                    rows: list[tuple[Any, ...]]) -> Op:
+            # PostgreSQL: the rows as one jsonb parameter when they have an exact JSON form
+            payload = sql.pg_json_rows(rows, columns) if pg and rows else None
+            return ("rows", query, rows) if payload is None else ("exec", json_query,
+                                                                   [payload])
+
+        absent = self._absent
         for type_, recs in sorted(by_type.items()):
             upsert = sql.upsert_for(d, type_)
-            ops.append(("rows", upsert.sql,
-                        upsert.rows(list(recs.values()), self.server_time, d)))
-        ops.append(("rows", sql.insert_sql(d, "audit_entry"), self._audit_rows(batch, now)))
+            # SQLite: records this transaction found missing are plain INSERTs (an upsert
+            # costs about twice as much with foreign keys on), the others upserts
+            new = [r for r in recs.values() if (type_, r.id) in absent] if absent else []
+            old = [r for r in recs.values() if (type_, r.id) not in absent] if new else list(
+                recs.values())
+            if new:
+                ops.append(("rows", upsert.insert_sql, upsert.rows(new, self.server_time, d)))
+            if old:
+                ops.append(rows_op(upsert.sql, upsert.json_sql, upsert.columns,
+                                   upsert.rows(old, self.server_time, d)))
+        ops.append(rows_op(sql.insert_sql(d, "audit_entry"),
+                           sql.insert_json_sql("audit_entry") if pg else "",
+                           sql.insert_columns("audit_entry"),
+                           self._audit_rows(batch, now)))
         ops.append(("rows", sql.insert_sql(d, "sync_conflict"), [
             (r.id, r.kind[:40], r.space, batch.versions.get(r.space, 0), r.record_type[:40],
              json_text(r.record_ids), json_text(r.details), json_text(r.staff_ids), "open",
@@ -242,17 +307,37 @@ class SqlPushStore:
         versions = batch.versions
         time = sql.sqlite_time if self.d is not POSTGRES else parse_time
         ids = sql.uuid7_batch(len(batch.audit))
-        server_times: dict[str, Any] = {}  # the same for every row of a push
-        rows = []
+        encode = sql.json_encode
+        # the same for every row of a push (server time), or for runs of rows (a mutation's
+        # records share space, action, staff, device, client, device time)
+        server_times: dict[str, Any] = {}
+        device_times: dict[str | None, Any] = {}
+        space_versions: dict[str, int] = {}
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
         for id_, a in zip(ids, batch.audit, strict=True):
             server_time = server_times.get(a.server_time)
             if server_time is None:
                 server_time = server_times[a.server_time] = time(a.server_time) or now
-            rows.append((
-                id_, a.record_type, a.record_id, a.space, versions.get(a.space, 0),
-                a.action[:60], a.staff_id, a.device_id, a.client_id,
-                None if a.mutation_id is None else clamp_bigint(a.mutation_id),
-                a.device_hlc[:32], time(a.device_time), server_time, json_text(a.changes),
+            device_time = a.device_time
+            dt = device_times.get(device_time, device_times)
+            if dt is device_times:
+                dt = device_times[device_time] = time(device_time)
+            space = a.space
+            version = space_versions.get(space)
+            if version is None:
+                version = space_versions[space] = versions.get(space, 0)
+            mid = a.mutation_id
+            action = a.action
+            hlc = a.device_hlc
+            append((
+                id_, a.record_type, a.record_id, space, version,
+                action if len(action) <= 60 else action[:60], a.staff_id, a.device_id,
+                a.client_id,
+                None if mid is None else (mid if -BIGINT_MAX <= mid <= BIGINT_MAX
+                                          else clamp_bigint(mid)),
+                hlc if len(hlc) <= 32 else hlc[:32], dt, server_time,
+                encode(a.changes).decode(),
             ))
         return rows
 

@@ -181,6 +181,9 @@ def _lend_data(a: KeyLend) -> dict[str, Any]:
     return data
 
 
+# a loan still out: what key.lend's double_loan check reads (never the key's whole history)
+OPEN_LOAN: tuple[tuple[str, Any], ...] = (("returned_at", None), ("voided", False))
+
 _NOT_RETURNED: dict[str, Any] = {
     "returned_at": None, "returned_by": "", "return_notes": "", "return_photos": [],
     "return_recorded_by": None, "return_hlc": "", "voided": False, "void_reason": "",
@@ -209,9 +212,13 @@ def _lend(ctx: Context, a: KeyLend) -> None:
         if other.data.get("returned_at") is None and not other.data.get("voided")
     ]
     actor = ctx.actor
-    data = {**lent, "site_id": k["site_id"], "lent_by": actor.staff_id,
-            "lent_device": actor.device_id, "lent_hlc": ctx.hlc, **_NOT_RETURNED,
-            "return_photos": []}
+    data = lent  # built for this call: completed in place (same keys, same order)
+    data["site_id"] = k["site_id"]
+    data["lent_by"] = actor.staff_id
+    data["lent_device"] = actor.device_id
+    data["lent_hlc"] = ctx.hlc
+    data.update(_NOT_RETURNED)
+    data["return_photos"] = []
     ctx.insert(LOAN, a.loan_id, data)
     if open_loans:
         # two desks lent the same key while offline: both facts stand, the office decides
@@ -335,7 +342,7 @@ SPECS: tuple[MutationSpec[Any], ...] = (
     MutationSpec(
         name="key.lend", args_type=KeyLend,
         refs=lambda a: [Ref(KEY, a.key_id), Ref(LOAN, a.loan_id)],
-        lookups=lambda a: [Lookup(LOAN, "key_id", a.key_id)],
+        lookups=lambda a: [Lookup(LOAN, "key_id", a.key_id, OPEN_LOAN)],
         space=_lend_space, apply=_lend, roles=WRITERS,
         creates=lambda a: [Ref(LOAN, a.loan_id)],
         description="Lend a key; a second open loan of the same key is a double_loan conflict.",

@@ -187,3 +187,28 @@ async def test_voided_loan_travels_as_a_tombstone(client, factory, settings, db)
     assert ("key_loan", loan) not in p.replica
     row = await KeyLoan.select().where(KeyLoan.id == loan).first()
     assert row["voided"] is True and row["void_reason"] == "登記錯誤"  # never deleted
+
+
+async def test_a_lend_loads_only_the_keys_open_loans(client, factory, settings, db) -> None:
+    """key.lend's lookup asks the store for open loans only (not returned, not voided): a
+    history of closed loans raises no double_loan, and an open one still does."""
+    site, _staff, p = await _desk(factory, settings, role="supervisor")
+    key = await factory.key(site)
+    returned, voided, still_out = (str(uuid.uuid4()) for _ in range(3))
+    at = (T0 + timedelta(hours=2)).isoformat()
+    for body in (
+        [p.mutation("key.lend", lend_args(key, returned)),
+         p.mutation("key.return", {"loan_id": returned, "returned_at": at,
+                                   "returned_by": "陳大文"})],
+        [p.mutation("key.lend", lend_args(key, voided)),
+         p.mutation("key.void_loan", {"loan_id": voided, "reason": "登記錯誤"})],
+        [p.mutation("key.lend", lend_args(key, still_out))],
+    ):
+        r = await client.post(PUSH, headers=p.headers, json=p.body(body))
+        assert r.status_code == 200 and r.json()["conflicts"] == 0, r.json()
+    r = await client.post(PUSH, headers=p.headers,
+                          json=p.body([p.mutation("key.lend", lend_args(key))]))
+    assert r.json()["conflicts"] == 1
+    conflict = await Conflict.select().output(load_json=True).first()
+    assert conflict["kind"] == "double_loan" and still_out in conflict["record_ids"]
+    assert returned not in conflict["record_ids"] and voided not in conflict["record_ids"]

@@ -97,7 +97,8 @@ async def test_lookups_are_declared_and_loaded() -> None:
     spec = REG.get("key.lend")
     assert spec is not None
     args = spec.decode(lend_args(key_id := uid()))
-    assert spec.lookups(args) == [Lookup("key_loan", "key_id", key_id)]
+    assert spec.lookups(args) == [Lookup("key_loan", "key_id", key_id,
+                                         (("returned_at", None), ("voided", False)))]
     assert REG.names() == ["key.lend", "key.register", "key.return", "key.update",
                            "key.void_loan"]
     assert "key.lend" in REG and len(REG) == 5
