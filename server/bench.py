@@ -57,7 +57,8 @@ from server.estate.tables import Building, Resident, Unit
 from server.keys.tables import KeyLoan
 from server.settings import Settings, load_settings
 from server.sync import service
-from server.sync.sql import POSTGRES, SQLITE, Dialect, upsert_for
+from server.sync.sql import POSTGRES, SQLITE, Dialect
+from server.sync.sql_write import upsert_for
 from sync import SCHEMA_VERSION
 from sync.protocol import PullRequest
 from sync.storage import Record

@@ -16,7 +16,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from server.accounts.schemas import CurrentUser
-from server.keys import conflict_queries, loan_queries, office_queries, service
+from server.keys import conflict_queries, loan_queries, office_queries, register, service
 from server.keys.schemas import (
     ConflictFilters,
     KeyFilters,
@@ -72,38 +72,38 @@ async def keys_list(request: Request[Any, Any, Any]) -> Template:
 @get("/office/keys/new", **OFFICE)
 async def key_new(request: Request[Any, Any, Any]) -> Template:
     return Template("office/keys/key_form.html",
-                    context=await service.key_form_page(me(request), None))
+                    context=await register.key_form_page(me(request), None))
 
 
 @post("/office/keys", **OFFICE)
 async def key_create(request: Request[Any, Any, Any],
                      data: Annotated[KeyForm, Body(media_type=Form)]) -> Template | Redirect:
-    return _after(await service.create_key(me(request), data), "office/keys/key_form.html",
+    return _after(await register.create_key(me(request), data), "office/keys/key_form.html",
                   "/office/keys/{id}?saved=1")
 
 
 @get("/office/keys/{key_id:uuid}", **OFFICE)
 async def key_edit(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Template:
     return Template("office/keys/key_form.html",
-                    context=await service.key_form_page(me(request), str(key_id)))
+                    context=await register.key_form_page(me(request), str(key_id)))
 
 
 @post("/office/keys/{key_id:uuid}", **OFFICE)
 async def key_update(request: Request[Any, Any, Any], key_id: FromPath[UUID],
                      data: Annotated[KeyForm, Body(media_type=Form)]) -> Template | Redirect:
-    return _after(await service.update_key(me(request), str(key_id), data),
+    return _after(await register.update_key(me(request), str(key_id), data),
                   "office/keys/key_form.html", "/office/keys/{id}?saved=1")
 
 
 @post("/office/keys/{key_id:uuid}/retire", **OFFICE)
 async def key_retire(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Redirect:
-    done = await service.set_key_retired(me(request), str(key_id), True)
+    done = await register.set_key_retired(me(request), str(key_id), True)
     return Redirect(f"/office/keys/{done}?saved=1", status_code=303)
 
 
 @post("/office/keys/{key_id:uuid}/unretire", **OFFICE)
 async def key_unretire(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Redirect:
-    done = await service.set_key_retired(me(request), str(key_id), False)
+    done = await register.set_key_retired(me(request), str(key_id), False)
     return Redirect(f"/office/keys/{done}?saved=1", status_code=303)
 
 

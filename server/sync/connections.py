@@ -5,6 +5,7 @@ Piccolo transaction) and the process's SQLite writer (:class:`SQLiteWriter`, pus
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,21 +18,22 @@ Op = tuple[str, str, Any]
 """One write of a batch: ("exec", sql, params) or ("rows", sql, rows)."""
 
 
-class Connection:
+class Connection(ABC):
     """The open transaction's connection, with the few calls the store needs."""
 
     dialect: Dialect
 
+    @abstractmethod
     async def fetch(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
+        ...
 
     async def execute(self, query: str, params: Sequence[Any] = ()) -> None:
         await self.run_all([("exec", query, params)])
 
+    @abstractmethod
     async def run_all(self, ops: list[Op]) -> None:
         """Statements in order; ``rows`` ops write many rows in one statement (SQLite
         ``executemany``; PostgreSQL one ``INSERT … SELECT FROM unnest(column arrays)``)."""
-        raise NotImplementedError
 
 
 class PgConnection(Connection):

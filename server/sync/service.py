@@ -41,7 +41,8 @@ from server.sync.connections import (
     PgConnection,
     SQLiteWriter,
 )
-from server.sync.store import SqlPullStore, SqlPushStore
+from server.sync.pull_store import SqlPullStore
+from server.sync.store import SqlPushStore
 from server.sync.tables import SyncClient
 from sync import ORG_SPACE
 from sync import engine as sync_engine

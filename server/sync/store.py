@@ -1,6 +1,7 @@
 # ruff: noqa: S608 - SQL here is assembled from the record mapping's own table and column
 # names and numbered placeholders; every value travels as a bound parameter.
-"""The sync store: :class:`sync.storage.PushStore` and :class:`sync.storage.PullStore` on
+"""The sync store: :class:`sync.storage.PushStore` (here) and :class:`sync.storage.PullStore`
+(:mod:`server.sync.pull_store`) on
 SQLite and PostgreSQL, through the connection of the transaction that
 :mod:`server.sync.service` opened (:mod:`server.sync.connections`).
 
@@ -26,9 +27,9 @@ from typing import Any
 
 import msgspec
 
-from server.sync import sql
+from server.sync import sql, sql_write
 from server.sync.connections import Connection, Op
-from server.sync.records import TABLES, TYPES_SORTED, RecordTable, table_of
+from server.sync.records import TABLES, RecordTable, table_of
 from server.sync.sql import (
     BIGINT_MAX,
     POSTGRES,
@@ -43,27 +44,27 @@ from sync.context import Principal
 from sync.storage import ClientState, Lookup, PushWrite, Record, Ref, RejectionRow
 
 _records = msgspec.json.Decoder(list[Record])
-_rejections = msgspec.json.Decoder(list[RejectionRow])
+decode_rejections = msgspec.json.Decoder(list[RejectionRow])
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 
-def _id_out(d: Dialect) -> str:
+def id_out(d: Dialect) -> str:
     # SQLite: text without Piccolo's UUID converter (a Python call per row); PostgreSQL: the
     # uuid itself (binary, and it sorts like the canonical text)
     return "id" if d is POSTGRES else "CAST(id AS TEXT)"
 
 
-def _str(value: Any) -> str:
+def as_str(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _decode_records(texts: list[str]) -> list[Record]:
+def decode_records(texts: list[str]) -> list[Record]:
     if not texts:
         return []
     return _records.decode("[" + ",".join(texts) + "]")
 
 
-class _Params:
+class Params:
     """Positional parameters for one statement (``?`` or ``$n``)."""
 
     def __init__(self, d: Dialect) -> None:
@@ -122,8 +123,8 @@ class SqlPushStore:
                  self._time(self.server_time)])
             rows = await self.conn.fetch(select, [client_id])
         staff, device, last = rows[0]
-        return ClientState(client_id=client_id, staff_id=_str(staff),
-                           device_id=None if device is None else _str(device),
+        return ClientState(client_id=client_id, staff_id=as_str(staff),
+                           device_id=None if device is None else as_str(device),
                            last_mutation_id=int(last))
 
     async def spaces_of(self, refs: Sequence[Ref]) -> dict[Ref, str]:
@@ -134,14 +135,14 @@ class SqlPushStore:
                 by_type.setdefault(ref.type, []).append(ref.id)
         if not by_type:
             return {}
-        p = _Params(self.d)
+        p = Params(self.d)
         parts = [
-            f"SELECT '{t}', {_id_out(self.d)}, space FROM {q(TABLES[t].table)} "
+            f"SELECT '{t}', {id_out(self.d)}, space FROM {q(TABLES[t].table)} "
             f"WHERE {p.add_list('id', 'uuid', ids)}"
             for t, ids in sorted(by_type.items())
         ]
         rows = await self.conn.fetch(" UNION ALL ".join(parts), p.values)
-        return {Ref(t, _str(i)): s for t, i, s in rows}
+        return {Ref(t, as_str(i)): s for t, i, s in rows}
 
     async def lock_spaces(self, spaces: Sequence[str]) -> dict[str, int]:
         wanted = sorted(set(spaces))
@@ -162,7 +163,7 @@ class SqlPushStore:
         return found
 
     async def _select_versions(self, spaces: list[str], *, lock: bool) -> dict[str, int]:
-        p = _Params(self.d)
+        p = Params(self.d)
         cond = p.add_list("space", "text", spaces)
         tail = " ORDER BY space FOR UPDATE" if lock and self.d is POSTGRES else ""
         rows = await self.conn.fetch(
@@ -184,7 +185,7 @@ class SqlPushStore:
                 continue  # no row can match
             by_field.setdefault(lk.type, {}).setdefault((f.column, lk.where), []).append(
                 lk.value)
-        p = _Params(self.d)
+        p = Params(self.d)
         parts = []
         for type_ in sorted(set(ids) | set(by_field)):
             t = TABLES[type_]
@@ -204,7 +205,7 @@ class SqlPushStore:
         if not parts:
             return []
         rows = await self.conn.fetch(" UNION ALL ".join(parts), p.values)
-        records = _decode_records([r[0] for r in rows])
+        records = decode_records([r[0] for r in rows])
         if self.d is not POSTGRES:
             # PostgreSQL (READ COMMITTED) could see another transaction insert one of them
             found = {(r.type, r.id) for r in records}
@@ -212,7 +213,7 @@ class SqlPushStore:
                                 if (key := (type_, i)) not in found)
         return records
 
-    def _where(self, p: _Params, t: RecordTable, field: str, want: Any) -> str:
+    def _where(self, p: Params, t: RecordTable, field: str, want: Any) -> str:
         """One condition of :attr:`sync.storage.Lookup.where` (as ``Lookup.matches``)."""
         f = t.field(field)
         c = q(f.column)
@@ -265,13 +266,13 @@ class SqlPushStore:
         def rows_op(query: str, json_query: str, columns: Sequence[sql.Field],
                     rows: list[tuple[Any, ...]]) -> Op:
             # PostgreSQL: the rows as one jsonb parameter when they have an exact JSON form
-            payload = sql.pg_json_rows(rows, columns) if pg and rows else None
+            payload = sql_write.pg_json_rows(rows, columns) if pg and rows else None
             return ("rows", query, rows) if payload is None else ("exec", json_query,
                                                                    [payload])
 
         absent = self._absent
         for type_, recs in sorted(by_type.items()):
-            upsert = sql.upsert_for(d, type_)
+            upsert = sql_write.upsert_for(d, type_)
             # SQLite: records this transaction found missing are plain INSERTs (an upsert
             # costs about twice as much with foreign keys on), the others upserts
             new = [r for r in recs.values() if (type_, r.id) in absent] if absent else []
@@ -282,18 +283,18 @@ class SqlPushStore:
             if old:
                 ops.append(rows_op(upsert.sql, upsert.json_sql, upsert.columns,
                                    upsert.rows(old, self.server_time, d)))
-        ops.append(rows_op(sql.insert_sql(d, "audit_entry"),
-                           sql.insert_json_sql("audit_entry") if pg else "",
-                           sql.insert_columns("audit_entry"),
+        ops.append(rows_op(sql_write.insert_sql(d, "audit_entry"),
+                           sql_write.insert_json_sql("audit_entry") if pg else "",
+                           sql_write.insert_columns("audit_entry"),
                            self._audit_rows(batch, now)))
-        ops.append(("rows", sql.insert_sql(d, "sync_conflict"), [
+        ops.append(("rows", sql_write.insert_sql(d, "sync_conflict"), [
             (r.id, r.kind[:40], r.space, batch.versions.get(r.space, 0), r.record_type[:40],
              json_text(r.record_ids), json_text(r.details), json_text(r.staff_ids), "open",
              "", "", self._time(r.created_at) or now)
             for r in batch.conflicts
         ]))
         text = d.converter(sql.Field("", "", "text"))  # PostgreSQL: no NUL characters
-        ops.append(("rows", sql.insert_sql(d, "sync_rejection"), [
+        ops.append(("rows", sql_write.insert_sql(d, "sync_rejection"), [
             (rid, r.client_id, clamp_bigint(r.mutation_id), text(r.name)[:60],
              text(r.code)[:40], text(r.reason), json_text(r.args),
              r.staff_id if is_uuid(r.staff_id) else None, text(r.space)[:40], "open", "",
@@ -340,115 +341,3 @@ class SqlPushStore:
                 encode(a.changes).decode(),
             ))
         return rows
-
-
-class SqlPullStore:
-    """One pull, read in one snapshot (PostgreSQL REPEATABLE READ READ ONLY; SQLite one
-    read transaction), opened by the caller."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.d = conn.dialect
-
-    async def client_staff(self, client_id: str) -> str | None:
-        rows = await self.conn.fetch(
-            f"SELECT staff FROM sync_client WHERE client_id = {self.d.ph(1)}", [client_id])
-        return _str(rows[0][0]) if rows else None
-
-    async def last_mutation_id(self, client_id: str) -> int:
-        rows = await self.conn.fetch(
-            f"SELECT last_mutation_id FROM sync_client WHERE client_id = {self.d.ph(1)}",
-            [client_id])
-        return int(rows[0][0]) if rows else 0
-
-    async def space_versions(self, spaces: Sequence[str]) -> dict[str, int]:
-        if not spaces:
-            return {}
-        p = _Params(self.d)
-        cond = p.add_list("space", "text", list(spaces))
-        rows = await self.conn.fetch(
-            f"SELECT space, version FROM space_version WHERE {cond}", p.values)
-        return {s: int(v) for s, v in rows}
-
-    def _range(self, p: _Params, space: str, after_version: int, upto_version: int) -> str:
-        return (f"space = {p.add(space)} AND version > {p.add(clamp_bigint(after_version))} "
-                f"AND version <= {p.add(clamp_bigint(upto_version))}")
-
-    async def changed(
-        self,
-        space: str,
-        after_version: int,
-        upto_version: int,
-        after: tuple[int, str, str] | None,
-        limit: int,
-    ) -> list[Record]:
-        d = self.d
-        # 1. the page's keys, in (version, type, id) order, without building any JSON
-        p = _Params(d)
-        parts = []
-        for type_ in TYPES_SORTED:
-            cond = self._range(p, space, after_version, upto_version)
-            if after is not None:
-                cv, ct, cid = clamp_bigint(after[0]), after[1], after[2]
-                if type_ < ct:
-                    cond += f" AND version > {p.add(cv)}"
-                elif type_ > ct:
-                    cond += f" AND version >= {p.add(cv)}"
-                else:
-                    cid = cid if is_uuid(cid) else NIL_UUID
-                    cond += (f" AND (version > {p.add(cv)} OR "
-                             f"(version = {p.add(cv)} AND id > {p.add(cid)}))")
-            parts.append(f"SELECT version AS v, '{type_}' AS t, {_id_out(d)} AS i "
-                         f"FROM {q(TABLES[type_].table)} WHERE {cond}")
-        collate = ' COLLATE "C"' if d is POSTGRES else ""
-        keys = await self.conn.fetch(
-            f"SELECT v, t, i FROM ({' UNION ALL '.join(parts)}) AS page "
-            f"ORDER BY v, t{collate}, i LIMIT {p.add(max(0, min(limit, 1_000_000)))}",
-            p.values)
-        if not keys:
-            return []
-        # 2. those records as JSON, in one statement
-        ids: dict[str, list[str]] = {}
-        for _v, t, i in keys:
-            ids.setdefault(t, []).append(_str(i))
-        p = _Params(d)
-        parts = [
-            f"SELECT {sql.cast_text(d, sql.record_json(d, t))} FROM {q(TABLES[t].table)} "
-            f"WHERE {p.add_list('id', 'uuid', type_ids)}"
-            for t, type_ids in sorted(ids.items())
-        ]
-        rows = await self.conn.fetch(" UNION ALL ".join(parts), p.values)
-        found = {(r.type, r.id): r for r in _decode_records([r[0] for r in rows])}
-        out = []
-        for _v, t, i in keys:
-            rec = found.get((t, _str(i)))
-            if rec is not None:
-                out.append(rec)
-        return out
-
-    async def count_changed(self, space: str, after_version: int, upto_version: int) -> int:
-        p = _Params(self.d)
-        parts = [
-            f"(SELECT count(*) FROM {q(TABLES[t].table)} "
-            f"WHERE {self._range(p, space, after_version, upto_version)})"
-            for t in TYPES_SORTED
-        ]
-        rows = await self.conn.fetch("SELECT " + " + ".join(parts), p.values)
-        return int(rows[0][0])
-
-    async def rejections(self, client_id: str, after_mutation_id: int) -> list[RejectionRow]:
-        d = self.d
-        created = sql.Field("", "created_at", "ts")
-        obj = d.obj([
-            ("client_id", "client_id"), ("mutation_id", "mutation_id"), ("name", "name"),
-            ("code", "code"), ("reason", "reason"),
-            ("args", "args" if d is POSTGRES else "json(args)"),
-            ("staff_id", "staff"), ("space", "space"), ("created_at", d.value(created)),
-        ])
-        rows = await self.conn.fetch(
-            f"SELECT {sql.cast_text(d, obj)} FROM sync_rejection "
-            f"WHERE client_id = {d.ph(1)} AND mutation_id > {d.ph(2)} ORDER BY mutation_id",
-            [client_id, clamp_bigint(after_mutation_id)])
-        if not rows:
-            return []
-        return _rejections.decode("[" + ",".join(r[0] for r in rows) + "]")

@@ -31,7 +31,8 @@ from server.accounts.tables import Staff, StaffSite
 from server.app import create_app
 from server.estate.tables import Site
 from server.sync import service
-from server.sync.store import SqlPullStore, SqlPushStore
+from server.sync.pull_store import SqlPullStore
+from server.sync.store import SqlPushStore
 from server.sync.tables import AuditEntry, Conflict, Rejection, SpaceVersion, SyncClient
 from sync import ORG_SPACE
 from sync.context import Principal

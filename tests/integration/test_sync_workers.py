@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from server.sync import service
-from server.sync.store import SqlPullStore
+from server.sync.pull_store import SqlPullStore
 from server.sync.tables import SyncClient
 from sync import ORG_SPACE, SCHEMA_VERSION
 from sync.engine import render
