@@ -5,8 +5,8 @@ Piccolo transaction) and the process's SQLite writer (:class:`SQLiteWriter`, pus
 from __future__ import annotations
 
 import asyncio
-from abc import ABC, abstractmethod
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
