@@ -134,6 +134,20 @@ async def migrate(engine: Engine) -> None:
         raise RuntimeError(f"migration failed: {result.message}")
 
 
+def write_transaction() -> Any:
+    """One transaction for an office write (reference data, key register, resolutions).
+    On SQLite it takes the write lock at once (``BEGIN IMMEDIATE``), so it never fails
+    half-way upgrading a read lock; on PostgreSQL the space-version bump inside it locks."""
+    from piccolo.engine.sqlite import TransactionType
+
+    from server.sync.tables import SpaceVersion
+
+    engine = SpaceVersion._meta.db
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
 async def start(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=10)

@@ -15,6 +15,7 @@ import msgspec
 from server.accounts import auth_cache
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import ROLES, Device, Staff, StaffSite, WebSession
+from server.db import write_transaction
 from server.estate.common import (
     Outcome,
     check_length,
@@ -28,7 +29,6 @@ from server.estate.common import (
     parse_id,
     require_admin,
     stringify,
-    write_transaction,
 )
 from server.estate.tables import Site
 from server.lib.errors import NotFound

@@ -11,15 +11,14 @@ from typing import Any
 import msgspec
 from piccolo.columns.base import Column
 from piccolo.columns.combination import Where
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.query.methods.select import Select
 
 from server.accounts.schemas import CurrentUser
-from server.estate.tables import Site
 from server.lib.errors import Forbidden, NotFound
 from server.lib.i18n import gettext as _
+from server.lib.paging import PER_PAGE, PageOf
 
-PER_PAGE = 50
 PHONE_RE = re.compile(r"^[0-9+()\- ]{0,40}$")
 
 
@@ -30,31 +29,6 @@ class Outcome(msgspec.Struct, kw_only=True):
     id: str = ""
     errors: dict[str, str] = msgspec.field(default_factory=dict)
     context: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-class PageOf(msgspec.Struct, kw_only=True):
-    rows: list[dict[str, Any]]
-    total: int
-    page: int
-    pages: int
-    per_page: int = PER_PAGE
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def write_transaction() -> Any:
-    """One transaction for an office write. On SQLite it takes the write lock at once
-    (``BEGIN IMMEDIATE``), so it never fails half-way upgrading a read lock."""
-    engine = Site._meta.db
-    if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
 
 
 def parse_id(value: str) -> str:

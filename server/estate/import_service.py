@@ -19,7 +19,8 @@ from typing import Any
 import msgspec
 
 from server.accounts.schemas import CurrentUser
-from server.estate.common import Outcome, optional_id, require_admin, write_transaction
+from server.db import write_transaction
+from server.estate.common import Outcome, optional_id, require_admin
 from server.estate.importer import KINDS, MAX_UPLOAD_BYTES, code_for, read_sheet
 from server.estate.rules import resident_fields, unit_fields
 from server.estate.schemas import ImportConfirm, ImportUpload

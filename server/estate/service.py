@@ -15,6 +15,7 @@ from typing import Any
 
 from server.accounts import auth_cache
 from server.accounts.schemas import CurrentUser
+from server.db import write_transaction
 from server.estate.common import (
     Outcome,
     check_length,
@@ -28,7 +29,6 @@ from server.estate.common import (
     require_admin,
     site_scope,
     stringify,
-    write_transaction,
 )
 from server.estate.schemas import BuildingForm, SiteForm
 from server.estate.tables import Building, Site, Unit

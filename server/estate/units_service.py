@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.accounts.schemas import CurrentUser
+from server.db import write_transaction
 from server.estate.common import (
     Outcome,
     clean,
@@ -20,7 +21,6 @@ from server.estate.common import (
     require_admin,
     site_scope,
     stringify,
-    write_transaction,
 )
 from server.estate.rules import resident_fields, unit_fields
 from server.estate.schemas import ResidentForm, UnitForm

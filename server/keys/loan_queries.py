@@ -33,7 +33,6 @@ from server.keys.office_queries import (
 )
 from server.keys.schemas import (
     BORROWER_KIND_LABELS,
-    ID_TYPE_LABELS,
     KEY_CATEGORY_LABELS,
     LOAN_STATUS_LABELS,
     LoanFilters,
@@ -43,6 +42,7 @@ from server.keys.schemas import (
 from server.keys.tables import KeyLoan
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
+from server.lib.labels import ID_TYPE_LABELS
 from server.lib.timezone import estate_zone
 from server.sync.tables import Conflict
 

@@ -24,7 +24,6 @@ from server.keys.schemas import (
     ACTION_LABELS,
     BORROWER_KIND_LABELS,
     FIELD_LABELS,
-    ID_TYPE_LABELS,
     KEY_CATEGORY_LABELS,
     PER_PAGE,
     RETIRED_FILTER_LABELS,
@@ -34,6 +33,8 @@ from server.keys.schemas import (
 from server.keys.tables import KeyLoan, KeyTag
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
+from server.lib.labels import ID_TYPE_LABELS
+from server.lib.paging import PageOf
 from server.lib.timezone import estate_zone
 from server.sync.tables import AuditEntry, Blob
 
@@ -48,21 +49,6 @@ TIME_FIELDS = ("lent_at", "due_at", "returned_at", "resolved_at", "created_at")
 
 
 # --- scoping, paging, formatting -------------------------------------------------------------
-
-class PageOf(msgspec.Struct, kw_only=True):
-    rows: list[dict[str, Any]]
-    total: int
-    page: int
-    pages: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
 
 def now() -> datetime:
     return datetime.now(UTC)

@@ -30,13 +30,6 @@ BORROWER_KIND_LABELS = {
     "resident": lazy("resident"),
     "agent": lazy("agent"),
 }
-ID_TYPE_LABELS = {
-    "hkid": lazy("hkid"),
-    "mainland_id": lazy("mainland_id"),
-    "passport": lazy("passport"),
-    "other": lazy("other"),
-    "none": lazy("none"),
-}
 LOAN_STATUS_LABELS = {
     "out": lazy("Out"),
     "overdue": lazy("Overdue"),

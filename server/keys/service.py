@@ -25,9 +25,9 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from server.accounts.schemas import CurrentUser
+from server.db import write_transaction
 from server.keys import conflict_queries, loan_queries
 from server.keys.office_queries import (
     KEY_RECORD_TYPES,
@@ -37,7 +37,7 @@ from server.keys.office_queries import (
     require_id,
 )
 from server.keys.schemas import NoteForm, VoidForm
-from server.keys.tables import KeyLoan, KeyTag
+from server.keys.tables import KeyLoan
 from server.lib.errors import NotFound, ValidationFailed
 from server.lib.i18n import gettext as _
 from server.sync.spaces import bump
@@ -54,15 +54,6 @@ class Outcome(msgspec.Struct, kw_only=True):
     id: str = ""
     errors: dict[str, str] = msgspec.field(default_factory=dict)
     context: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-def write_transaction() -> Any:
-    """One transaction for an office write. On SQLite it takes the write lock at once
-    (``BEGIN IMMEDIATE``), so it never fails half-way upgrading a read lock."""
-    engine = KeyTag._meta.db
-    if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
 
 
 def office_hlc(user: CurrentUser, stored: Iterable[str]) -> str:
