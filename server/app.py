@@ -31,6 +31,7 @@ from server.lib.errors import CaretakerError, NotAuthenticated
 from server.lib.headers import SecurityHeadersMiddleware
 from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext, lazy
 from server.lib.pages import home_path, signed_in, user_of
+from server.review.present import PRESENTERS
 from server.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +131,7 @@ def _jinja_env() -> Environment:
     )
     env.globals.update(
         _=gettext,
+        office_nav=lambda: PRESENTERS.nav,
         LANGUAGES=LANGUAGES,
         current_language=current_language.get,
         html_lang=lambda: HTML_LANG.get(current_language.get(), "zh-Hant"),

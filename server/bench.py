@@ -40,6 +40,7 @@ from server.bench_data import (
     FULL,
     PG_BASE,
     QUICK,
+    SIGNATURE,
     T0,
     Sizes,
     clock_for,
@@ -57,6 +58,7 @@ from server.estate.tables import Building, Resident, Unit
 from server.keys.tables import KeyLoan
 from server.settings import Settings, load_settings
 from server.sync import service
+from server.sync.spaces import space_of
 from server.sync.sql import POSTGRES, SQLITE, Dialect
 from server.sync.sql_write import upsert_for
 from sync import SCHEMA_VERSION
@@ -83,12 +85,12 @@ async def push_batches(settings: Settings, site: str, sizes: Sizes, run: int) ->
 
 
 def loan_records(site: str, keys: list[str], staff: str) -> list[Record]:
-    return [Record("key_loan", new_loan_id(), site, 2, data={
+    return [Record("key_loan", new_loan_id(), space_of("key_loan", site), 2, data={
         "site_id": site, "key_id": k, "borrower_name": "陳大文", "borrower_phone": "91234567",
         "borrower_kind": "contractor", "id_type": "hkid", "id_last4": "123A",
         "purpose": "冷氣維修", "approver": "黃主任", "owner_consent": "", "deposit": "HK$100",
         "lent_at": T0.isoformat(), "due_at": (T0 + timedelta(hours=8)).isoformat(),
-        "signature_blob": "ab" * 32, "lent_by": staff, "lent_device": None,
+        "signature_blob": SIGNATURE, "lent_by": staff, "lent_device": None,
         "lent_hlc": "", "returned_at": None, "returned_by": "", "return_notes": "",
         "return_photos": [], "return_recorded_by": None, "return_hlc": "", "voided": False,
         "void_reason": "", "voided_by": None}) for k in keys]
@@ -131,18 +133,19 @@ async def bare_driver(settings: Settings, engine: Any, site: str, sizes: Sizes,
 async def big_site(n: int) -> str:
     """A site of about ``n`` records: units, residents, keys and loans."""
     site = await new_site(f"BIG{n}")
-    buildings = [Building(site=site, code=f"B{i}", name=f"第{i}座", space=site, version=1)
+    estate, people, keys_space = (space_of(t, site) for t in ("unit", "resident", "key"))
+    buildings = [Building(site=site, code=f"B{i}", name=f"第{i}座", space=estate, version=1)
                  for i in range(max(1, n // 2000))]
     await insert_rows(Building, buildings)
     n_units, n_res, n_keys = n * 30 // 100, n * 45 // 100, n * 10 // 100
     n_loans = n - n_units - n_res - n_keys - len(buildings) - 1
     units = [Unit(site=site, building=buildings[i % len(buildings)].id, number=f"U-{i:05d}",
-                  floor=str(i % 40), area=60.5, use="residential", space=site, version=1)
+                  floor=str(i % 40), area=60.5, use="residential", space=estate, version=1)
              for i in range(n_units)]
     await insert_rows(Unit, units)
     await insert_rows(Resident, [
         Resident(site=site, unit=units[i % n_units].id, name=f"住戶{i}", phone="91234567",
-                 relation="owner", id_type="hkid", id_last4="1234", space=site, version=1)
+                 relation="owner", id_type="hkid", id_last4="1234", space=people, version=1)
         for i in range(n_res)])
     keys = await new_keys(site, n_keys, "K")
     staff = str(uuid.uuid4())
@@ -151,7 +154,7 @@ async def big_site(n: int) -> str:
                 borrower_kind="contractor", lent_at=T0 + timedelta(minutes=i),
                 due_at=T0 + timedelta(minutes=i, hours=8), lent_by=staff,
                 returned_at=T0 + timedelta(minutes=i, hours=2) if i % 3 else None,
-                returned_by="借用人", space=site, version=1)
+                returned_by="借用人", space=keys_space, version=1)
         for i in range(n_loans)])
     return site
 

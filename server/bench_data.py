@@ -17,10 +17,12 @@ from server.accounts.tables import Staff, StaffSite
 from server.estate.tables import Site
 from server.keys.tables import KeyTag
 from server.settings import Settings
+from server.sync.spaces import space_of
 from server.sync.sql import uuid7_batch
-from server.sync.tables import SpaceVersion, SyncClient
+from server.sync.tables import BlobUpload, SpaceVersion, SyncClient
 from sync.hlc import Clock
 from sync.protocol import PushRequest
+from sync.streams import site_spaces
 
 PG_BASE = os.environ.get("CARETAKER_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -55,9 +57,10 @@ async def insert_rows(table: Any, rows: list[Any], chunk: int = 1000) -> None:
 
 async def new_site(code: str) -> str:
     site_id = uuid.uuid4()
-    await Site.insert(Site(id=site_id, code=code, name=f"測試花園 {code}", space=str(site_id),
-                           version=1))
-    await SpaceVersion.insert(SpaceVersion(space=str(site_id), version=1))
+    await Site.insert(Site(id=site_id, code=code, name=f"測試花園 {code}",
+                           space=space_of("site", str(site_id)), version=1))
+    await SpaceVersion.insert(*[SpaceVersion(space=s, version=1)
+                                for s in site_spaces(str(site_id))])
     return str(site_id)
 
 
@@ -65,7 +68,7 @@ async def new_keys(site: str, n: int, prefix: str) -> list[str]:
     ids = [uuid.uuid4() for _ in range(n)]
     await insert_rows(KeyTag, [
         KeyTag(id=k, site=site, code=f"{prefix}{i:05d}", label=f"鑰匙 {i}",
-               category="public_area", space=site, version=1)
+               category="public_area", space=space_of("key", site), version=1)
         for i, k in enumerate(ids)])
     return [str(k) for k in ids]
 
@@ -81,12 +84,15 @@ async def new_phone(settings: Settings, site: str, n: int) -> tuple[CurrentUser,
     assert row is not None
     token, device_id = await accounts.register_device(settings, row, client_id, "bench")
     await SyncClient.insert(SyncClient(client_id=client_id, staff=staff.id, device=device_id))
+    # the signature its loans name, uploaded before they are pushed
+    await BlobUpload.insert(BlobUpload(id=uuid.uuid4(), sha256=SIGNATURE, staff=staff.id))
     user = CurrentUser(id=str(staff.id), username=staff.username,
                        display_name=staff.display_name, role="front_desk", site_ids=(site,),
                        device_id=device_id, client_id=str(client_id))
     return user, token
 
 
+SIGNATURE = "ab" * 32
 _loan_ids: list[str] = []
 
 
@@ -103,7 +109,7 @@ def lend(key_id: str, clock: Clock, mutation_id: int) -> dict[str, Any]:
         "borrower_phone": "91234567", "borrower_kind": "contractor", "id_type": "hkid",
         "id_last4": "123A", "purpose": "冷氣維修", "approver": "黃主任", "owner_consent": "",
         "deposit": "HK$100", "lent_at": T0.isoformat(),
-        "due_at": (T0 + timedelta(hours=8)).isoformat(), "signature_blob": "ab" * 32,
+        "due_at": (T0 + timedelta(hours=8)).isoformat(), "signature_blob": SIGNATURE,
     }}
 
 

@@ -10,6 +10,8 @@ from server.keys.tables import KeyLoan, KeyTag
 from server.sync.tables import (
     AuditEntry,
     Blob,
+    BlobRef,
+    BlobUpload,
     Conflict,
     Rejection,
     SpaceVersion,
@@ -23,7 +25,7 @@ APP_CONFIG = AppConfig(
         Site, Building, Unit, Resident,
         Staff, StaffSite, WebSession, Device, SignInFailure,
         KeyTag, KeyLoan,
-        SpaceVersion, SyncClient, AuditEntry, Conflict, Rejection, Blob,
+        SpaceVersion, SyncClient, AuditEntry, Conflict, Rejection, Blob, BlobUpload, BlobRef,
     ],
     migration_dependencies=[],
     commands=[],

@@ -25,20 +25,24 @@ import msgspec
 
 from sync import SCHEMA_VERSION, hlc
 from sync.context import Principal
+from sync.domains import default_registry
 from sync.engine import push
 from sync.memory import MemoryDatabase
-from sync.mutations import default_registry
 from sync.protocol import Mutation, PushRequest
 from sync.storage import Record
+from sync.streams import space
 
 SITE = "5b0e0e4e-0000-4000-8000-000000000001"
+
+
+SIGNATURE = "ab" * 32
 
 
 def _setup(n: int) -> tuple[MemoryDatabase, list[str]]:
     db = MemoryDatabase()
     keys = [str(uuid.uuid4()) for _ in range(n)]
     db.office_write(
-        Record("key", k, SITE, data={
+        Record("key", k, space(SITE, "keys"), data={
             "site_id": SITE, "code": f"K{i:05d}", "label": "", "category": "public_area",
             "unit_id": None, "notes": "", "retired": False,
         })
@@ -58,7 +62,7 @@ def _requests(keys: list[str], batch: int, client_id: str) -> list[PushRequest]:
             "borrower_phone": "91234567", "borrower_kind": "contractor", "id_type": "hkid",
             "id_last4": "123A", "purpose": "aircon repair", "approver": "Supervisor Wong",
             "owner_consent": "", "deposit": "HK$100", "lent_at": lent, "due_at": due,
-            "signature_blob": "ab" * 32,
+            "signature_blob": SIGNATURE,
         })
         for i, k in enumerate(keys)
     ]
@@ -73,6 +77,7 @@ async def run_once(n: int, batch: int, *, freeze: bool = False) -> float:
     actor = Principal(staff_id=str(uuid.uuid4()), role="front_desk", sites=frozenset({SITE}),
                       device_id=str(uuid.uuid4()))
     registry = default_registry()
+    db.blobs[SIGNATURE] = {actor.staff_id}  # uploaded before the push
     now = datetime(2025, 1, 6, 9, 0, 1, tzinfo=UTC)
     gc.collect()
     start = time.perf_counter()
@@ -95,11 +100,11 @@ def baseline_once(n: int, batch: int) -> float:
     requests = _requests(keys, batch, str(uuid.uuid4()))
     spec = default_registry().get("key.lend")
     assert spec is not None
-    args_type = spec.args_type
+    args_type = spec.decoder.struct
     gc.collect()
     start = time.perf_counter()
     for request in requests:
-        out = []
+        out: list[tuple[dict, dict]] = []
         for m in request.mutations:
             data = msgspec.structs.asdict(msgspec.convert(m.args, args_type))
             out.append((data, {f: [None, v] for f, v in data.items()}))

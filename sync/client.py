@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,17 +30,24 @@ import msgspec
 from sync import SCHEMA_VERSION, hlc
 from sync.context import Context, Key, Principal, View, ViewSpaces
 from sync.errors import UNKNOWN_MUTATION, Reject
-from sync.memory import PULL_PATH, PUSH_PATH, Send
+from sync.memory import BLOB_PATH, PULL_PATH, PUSH_PATH, Send
 from sync.protocol import Mutation, PullResponse, RejectionOut
+from sync.pull import RESERVED
 from sync.registry import Registry
 from sync.storage import Record
-
-RESERVED = ("space", "version", "hlc")
 
 # statuses that pause syncing until the person (or an app update) acts
 NEEDS_SIGN_IN = "needs_sign_in"
 UPDATE_REQUIRED = "update_required"
 STOPPED = frozenset({NEEDS_SIGN_IN, UPDATE_REQUIRED})
+
+
+class LocalBlob(msgspec.Struct):
+    """A photo or signature kept on the phone until uploaded."""
+
+    content_type: str
+    data: bytes
+    uploaded: bool = False
 
 
 class LocalState(msgspec.Struct):
@@ -54,6 +62,7 @@ class LocalState(msgspec.Struct):
     records: dict[str, Record] = msgspec.field(default_factory=dict)  # "type/id" -> record
     rejections: list[RejectionOut] = msgspec.field(default_factory=list)
     clock: str = ""
+    blobs: dict[str, LocalBlob] = msgspec.field(default_factory=dict)  # by sha256
 
     def dump(self) -> bytes:
         return msgspec.json.encode(self)
@@ -82,7 +91,7 @@ class SyncClient:
         max_pull_pages: int = 1000,
     ) -> None:
         if registry is None:
-            from sync.mutations import default_registry
+            from sync.domains import default_registry
 
             registry = default_registry()
         self.state = state
@@ -123,6 +132,13 @@ class SyncClient:
         state.clock = self.clock.last.encode()
         self.rebuild()
         return m
+
+    def store_blob(self, data: bytes, content_type: str = "image/png") -> str:
+        """A photo or signature taken on this phone: kept until uploaded (before the
+        mutations that name it are pushed); its SHA-256."""
+        sha = hashlib.sha256(data).hexdigest()
+        self.state.blobs.setdefault(sha, LocalBlob(content_type, data))
+        return sha
 
     @property
     def pending(self) -> list[Mutation]:
@@ -165,7 +181,8 @@ class SyncClient:
         if self.status in STOPPED:
             return self.status
         self.error = None
-        if not await self.push():  # offline, stopped or failed: the pull can wait
+        if not await self.upload_blobs() or not await self.push():
+            # offline, stopped or failed: the pull can wait
             return self.status
         if await self.pull():
             self.status = "synced"
@@ -181,6 +198,19 @@ class SyncClient:
         self.schema_version = schema_version
         if self.status == UPDATE_REQUIRED:
             self.status = "idle"
+
+    async def upload_blobs(self) -> bool:
+        """Every blob this phone holds that is not on the server yet (idempotent)."""
+        for sha, blob in list(self.state.blobs.items()):
+            if blob.uploaded:
+                continue
+            answer = await self._call(BLOB_PATH + sha, blob)
+            if answer is None:
+                return False
+            if answer[0] >= 300:
+                return self._fail(*answer)
+            blob.uploaded = True
+        return True
 
     async def push(self) -> bool:
         state = self.state
@@ -244,11 +274,12 @@ class SyncClient:
                 records.pop(key, None)
                 continue
             data = dict(op.data)
-            space, version, field_hlc = (data.pop(f, None) for f in RESERVED)
-            if isinstance(field_hlc, str):
+            space, version, newest, field_hlc = (data.pop(f, None) for f in RESERVED)
+            if isinstance(newest, str):
                 with contextlib.suppress(ValueError):
-                    self.clock.receive(hlc.parse(field_hlc))
-            records[key] = Record(op.type, op.id, str(space or ""), int(version or 0), data)
+                    self.clock.receive(hlc.parse(newest))
+            records[key] = Record(op.type, op.id, str(space or ""), int(version or 0), data,
+                                  dict(field_hlc) if isinstance(field_hlc, dict) else {})
         seen = {r.mutation_id for r in state.rejections}
         state.rejections.extend(r for r in resp.rejections if r.mutation_id not in seen)
         state.cookie = resp.cookie
@@ -294,4 +325,4 @@ class SyncClient:
         return False
 
 
-__all__ = ["LocalState", "SyncClient"]
+__all__ = ["LocalBlob", "LocalState", "SyncClient"]

@@ -4,13 +4,12 @@ the phones hold and what the server stored (:class:`ServerState`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, NamedTuple
 
 import msgspec
 
-from sync import ORG_SPACE
 from sync.client import SyncClient
+from sync.domains import scenarios
 from sync.engine import render_all
 from sync.errors import MUTATION_FAILED
 from sync.protocol import Mutation
@@ -30,12 +29,8 @@ class ServerState(msgspec.Struct):
 
 class PhoneOutcome(NamedTuple):
     client: SyncClient
-    sites: Sequence[str]
+    spaces: frozenset[str]  # what the phone's person may read (sync.streams)
     made: Sequence[Mutation]  # every mutation the phone ever queued
-
-
-def _instant(text: Any) -> datetime | None:
-    return datetime.fromisoformat(text) if isinstance(text, str) else None
 
 
 def _shape(rec: Record) -> tuple[str, int, dict[str, Any]]:
@@ -46,7 +41,8 @@ def check(phones: Sequence[PhoneOutcome], observer: SyncClient, state: ServerSta
     """Raise AssertionError listing every broken promise."""
     problems: list[str] = []
     server_live = render_all(state.records)
-    seen = {k: {f: v for f, v in d.items() if f != "hlc"} for k, d in server_live.items()}
+    seen = {k: {f: v for f, v in d.items() if f not in ("hlc", "field_hlc")}
+            for k, d in server_live.items()}
     obs = {k: {**r.data, "space": r.space, "version": r.version}
            for k, r in observer.replica.items()}
     if obs != seen:
@@ -70,8 +66,7 @@ def check(phones: Sequence[PhoneOutcome], observer: SyncClient, state: ServerSta
         c = ph.client
         if c.status != "synced" or c.state.outbox:
             problems.append(f"{cid}: {c.status} {c.error}, {len(c.state.outbox)} pending")
-        spaces = {*ph.sites, ORG_SPACE}
-        want = {k: _shape(r) for k, r in observer.replica.items() if r.space in spaces}
+        want = {k: _shape(r) for k, r in observer.replica.items() if r.space in ph.spaces}
         have = {k: _shape(r) for k, r in c.replica.items()}
         if have != want:
             diff = sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
@@ -92,43 +87,9 @@ def check(phones: Sequence[PhoneOutcome], observer: SyncClient, state: ServerSta
 
 def _event_kept(m: Mutation, cid: str, records: dict[tuple[str, str], Record],
                 state: ServerState) -> list[str]:
-    a = m.args
     where = f"{cid} #{m.id} {m.name}"
-    if m.name == "key.register":
-        return [] if ("key", a["key_id"]) in records else [f"{where}: key missing"]
-    if m.name in ("key.lend", "key.return", "key.void_loan"):
-        loan = records.get(("key_loan", a["loan_id"]))
-        if loan is None:
-            return [f"{where}: loan missing"]
-        d = loan.data
-        if m.name == "key.lend" and (d["borrower_name"] != a["borrower_name"]
-                                     or _instant(d["lent_at"]) != _instant(a["lent_at"])):
-            return [f"{where}: loan differs"]
-        if m.name == "key.return" and _instant(d["returned_at"]) != _instant(a["returned_at"]):
-            second = [c for c in state.conflicts if c.kind == "double_return"
-                      and c.details.get("loan_id") == a["loan_id"]
-                      and _instant(c.details["second"]["returned_at"])
-                      == _instant(a["returned_at"])]
-            if not second:
-                return [f"{where}: return lost"]
-        if m.name == "key.void_loan" and not (d["voided"] and loan.deleted):
-            return [f"{where}: void lost"]
-        return []
-    if m.name == "key.update":
-        key = records.get(("key", a["key_id"]))
-        if key is None:
-            return [f"{where}: key missing"]
-        out = []
-        for field, value in a["fields"].items():
-            if key.data.get(field) == value:
-                continue
-            lost = any(c.kind == "field_overwritten" and c.details.get("client_id") == cid
-                       and c.details.get("mutation_id") == m.id
-                       and c.details["fields"].get(field, {}).get("lost") == value
-                       for c in state.conflicts)
-            before = any(r.record_id == a["key_id"] and field in r.changes
-                         and r.changes[field][0] == value for r in state.audit)
-            if not (lost or before):
-                out.append(f"{where}: {field}={value!r} silently lost")
-        return out
+    for scenario in scenarios():
+        found = scenario.kept(m.name, m.args, where, records, state, cid, m.id)
+        if found is not None:
+            return list(found)
     return []

@@ -7,8 +7,10 @@
 
 ``cursor`` is ``[version, type, id]`` of the last record sent in a round that is still in
 progress (``target_version > done_version``); ``null`` before the round's first page.
-A cookie that does not decode, or that belongs to another schema version, means "start from
-nothing" — a pull never fails on a bad cookie.
+A cookie that does not decode means "start from nothing" — a pull never fails on a bad
+cookie. One of another schema version (an app from before an update, or a server's) restarts
+every space from nothing but keeps the names of its spaces, so that the pull sends
+``del space`` for those the new scheme no longer has (schema 1's spaces were whole sites).
 """
 
 from __future__ import annotations
@@ -58,11 +60,15 @@ def decode_cookie(text: str | None, schema_version: int) -> Cookie:
         cookie = _decoder.decode(raw)
     except (binascii.Error, ValueError, msgspec.DecodeError):
         return fresh
-    if cookie.schema != schema_version or cookie.rejections < 0:
+    if cookie.rejections < 0:
         return fresh
     for p in cookie.spaces.values():
         if p.done < 0 or p.target < p.done:
             return fresh
         if p.cursor is not None and not p.done < p.cursor[0] <= p.target:
             return fresh
+    if cookie.schema != schema_version:
+        fresh.spaces = {space: SpaceProgress(0, 0, None) for space in cookie.spaces}
+        fresh.rejections = cookie.rejections
+        return fresh
     return cookie

@@ -112,13 +112,16 @@ INVALID_HLC = "invalid_hlc"
 FORBIDDEN_ROLE = "forbidden_role"
 FORBIDDEN_SITE = "forbidden_site"
 MUTATION_FAILED = "mutation_failed"
+UNKNOWN_BLOB = "unknown_blob"
 
 
 class Reject(Exception):
     """Raised by a mutator: this mutation can never apply. Its partial effects are
-    discarded, a rejection row is stored, and the queue moves on."""
+    discarded, a rejection row is stored, and the queue moves on. ``field`` names the
+    argument at fault, when one is (``borrower_name``, ``fields.label``)."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, field: str = "") -> None:
         super().__init__(f"{code}: {reason}")
         self.code = code
         self.reason = reason
+        self.field = field

@@ -40,6 +40,7 @@ from sync.storage import (
 
 PUSH_PATH = "/api/v1/sync/push"
 PULL_PATH = "/api/v1/sync/pull"
+BLOB_PATH = "/api/v1/blobs/"
 
 Send = Callable[[str, Any], Awaitable[tuple[int, Any]]]
 """A transport: ``await send(path, json_body) -> (status, json)``; raises ``ConnectionError``
@@ -63,6 +64,7 @@ class MemoryDatabase:
         self.audit: list[AuditRow] = []
         self.conflicts: dict[str, ConflictRow] = {}
         self.rejections: dict[str, list[RejectionRow]] = {}
+        self.blobs: dict[str, set[str]] = {}  # sha256 -> who uploaded it (each uploader)
         self.indexes: dict[tuple[str, str], dict[Any, dict[str, None]]] = {}
         self.lock = asyncio.Lock()
         self.crash_commits = 0  # the next N push commits fail as if the process died
@@ -87,7 +89,8 @@ class MemoryDatabase:
     # --- writes ---------------------------------------------------------------------------
 
     def commit(self, w: PushWrite) -> None:
-        self.clients[w.client.client_id] = w.client
+        if w.client is not None:
+            self.clients[w.client.client_id] = w.client
         self.versions.update(w.versions)
         conflicts = [conflict_record(c, w.versions[c.space]) for c in w.conflicts]
         self._put(w.puts + conflicts)
@@ -200,6 +203,18 @@ class MemoryPushStore:
                     out[(lk.type, id_)] = rec
         return [_copy(rec) for rec in out.values()]
 
+    async def known_blobs(self, shas: Sequence[str], staff_id: str,
+                          spaces: frozenset[str]) -> set[str]:
+        wanted = set(shas)
+        out = {sha for sha in wanted if staff_id in self.db.blobs.get(sha, ())}
+        if wanted - out:
+            registry = _registry()
+            for rec in self.db.records.values():
+                t = registry.records.get(rec.type)
+                if t is not None and rec.space in spaces:
+                    out.update(wanted.intersection(t.blobs_of(rec.data)))
+        return out
+
     async def write(self, batch: PushWrite) -> None:
         if self.batch is not None:
             raise RuntimeError("a push writes once")
@@ -236,6 +251,12 @@ class MemoryPullStore:
                 if r.mutation_id > after_mutation_id]
 
 
+def _registry() -> Registry:
+    from sync.domains import default_registry
+
+    return default_registry()
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -255,9 +276,7 @@ class MemoryServer:
         retries: int = 3,
     ) -> None:
         if registry is None:
-            from sync.mutations import default_registry
-
-            registry = default_registry()
+            registry = _registry()
         self.db = db
         self.registry = registry
         self.clock = clock
@@ -279,6 +298,12 @@ class MemoryServer:
                 return 200, msgspec.to_builtins(await self._push(actor, body))
             if path == PULL_PATH:
                 return 200, msgspec.to_builtins(await self._pull(actor, body))
+            if path.startswith(BLOB_PATH):
+                # the bytes are not kept here: only who uploaded which hash
+                sha = path.removeprefix(BLOB_PATH)
+                created = sha not in self.db.blobs
+                self.db.blobs.setdefault(sha, set()).add(actor.staff_id)
+                return (201 if created else 200), {"sha256": sha, "created": created}
             return 404, msgspec.to_builtins(ErrorBody(code="not_found", message=path))
         except SyncError as exc:
             return exc.status, msgspec.to_builtins(exc.body())
@@ -304,7 +329,7 @@ class MemoryServer:
             if client is not None and client.staff_id != actor.staff_id:
                 raise ClientMismatch(request.client_id)
             return await engine.pull(store, actor, request, page_size=self.page_size,
-                                     now=self.clock())
+                                     now=self.clock(), registry=self.registry)
 
 
 def _convert(body: Any, type_: type[Any]) -> Any:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from sync.kit.records import matches
+
 
 class Record(msgspec.Struct):
     type: str
@@ -52,17 +54,7 @@ class Lookup(msgspec.Struct, frozen=True):
 
     def matches(self, data: dict[str, Any]) -> bool:
         """Whether a record's ``data`` meets ``where`` (``field``/``value`` not checked)."""
-        for f, want in self.where:
-            got = data.get(f)
-            if want is None:
-                if got is not None:
-                    return False
-            elif want is True or want is False:
-                if bool(got) is not want:
-                    return False
-            elif got != want:
-                return False
-        return True
+        return all(matches(data.get(f), want) for f, want in self.where)
 
 
 class ClientState(msgspec.Struct):
@@ -113,7 +105,7 @@ class RejectionRow(msgspec.Struct):
 class PushWrite(msgspec.Struct):
     """Everything one push transaction writes, in one go."""
 
-    client: ClientState  # with the new last_mutation_id
+    client: ClientState | None  # with the new last_mutation_id (None: an office action)
     versions: dict[str, int]  # space -> its new version (only spaces that changed)
     puts: list[Record]  # inserts and updates, each stamped with its space's new version
     audit: list[AuditRow]
@@ -141,6 +133,12 @@ class PushStore(Protocol):
 
     async def load(self, refs: Sequence[Ref], lookups: Sequence[Lookup]) -> list[Record]:
         """The current state of the records named by ``refs`` and matched by ``lookups``."""
+        ...
+
+    async def known_blobs(self, shas: Sequence[str], staff_id: str,
+                          spaces: frozenset[str]) -> set[str]:
+        """Those of ``shas`` that ``staff_id`` uploaded, or that a record in one of
+        ``spaces`` names."""
         ...
 
     async def write(self, batch: PushWrite) -> None:

@@ -1,8 +1,9 @@
 """The convergence scenario, reusable against any server.
 
-Simulated phones (reference :class:`sync.client.SyncClient`) do random key work offline and
-sync in random order through :class:`sync.faults.FaultyTransport`; the server is restarted (a
-push in flight crashes before its commit) and apps are restarted. At the end, after a final
+Simulated phones (reference :class:`sync.client.SyncClient`) do random work of every domain
+(each domain's ``scenario`` module says what) offline and sync in random order through
+:class:`sync.faults.FaultyTransport`; the server is restarted (a push in flight crashes before
+its commit) and apps are restarted. At the end, after a final
 fault-free sync, :func:`sync.convergence.check` asserts that
 
 * every phone's replica equals the server's state for its spaces (read through a fresh
@@ -10,9 +11,10 @@ fault-free sync, :func:`sync.convergence.check` asserts that
 * every mutation was processed once (server ``last_mutation_id`` = the phone's last id, no
   (client, mutation, record) twice in the audit, none both applied and rejected) and every
   rejection reached its phone;
-* every real-world event a phone recorded is stored: each lend is a loan, each return is on
-  its loan or in a ``double_return`` conflict, each void is on its loan, each corrected value
-  is current, or in a ``field_overwritten`` conflict, or the "before" of a later audit row.
+* every real-world event a phone recorded is stored (each domain's ``scenario.kept`` says
+  how: a lend is a loan, a return is on its loan or in a ``double_return`` conflict, a
+  corrected value is current, in a ``field_overwritten`` conflict, or the "before" of a
+  later audit row…).
 
 A server implements :class:`ServerHandle` through a :data:`ServerFactory`;
 :func:`memory_server_factory` is the in-memory one. The HTTP server's tests pass their own
@@ -30,13 +32,16 @@ from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
+from sync import streams
 from sync.client import LocalState, SyncClient
 from sync.context import Principal
 from sync.convergence import PhoneOutcome, ServerState, check
+from sync.domains import scenarios
 from sync.faults import FaultPlan, FaultyTransport
 from sync.memory import MemoryDatabase, MemoryServer, Send
 from sync.protocol import Mutation
 from sync.storage import Record
+from sync.streams import space
 
 SITE_A = "a0000000-0000-4000-8000-00000000000a"
 SITE_B = "b0000000-0000-4000-8000-00000000000b"
@@ -119,8 +124,17 @@ class Step(NamedTuple):
     b: int
 
 
-STEP_KINDS = ("register", "lend", "lend", "return", "return", "void", "update", "bad",
-              "sync", "sync", "sync", "app_restart", "server_restart", "tick")
+def _domain_kinds() -> dict[str, Any]:
+    kinds: dict[str, Any] = {}
+    for scenario in scenarios():
+        for kind in scenario.KINDS:
+            kinds.setdefault(kind, scenario)
+    return kinds
+
+
+DOMAIN_KINDS = tuple(k for scenario in scenarios() for k in scenario.KINDS)
+STEP_KINDS = (*DOMAIN_KINDS, "bad", "sync", "sync", "sync", "app_restart", "server_restart",
+              "tick")
 
 
 def steps_strategy(max_steps: int = 60) -> Any:
@@ -143,11 +157,15 @@ async def _no_sleep(_seconds: float) -> None:
     return None
 
 
-class _Phone:
+class ScenarioPhone:
+    """A simulated phone, as a domain's ``scenario.act`` sees it."""
+
     def __init__(self, spec: PhoneSpec, staff: StaffSpec, world: _World,
-                 server: ServerHandle) -> None:
+                 server: ServerHandle, all_sites: Sequence[str]) -> None:
         self.spec = spec
         self.staff = staff
+        self.sites = staff.sites
+        self.all_sites = all_sites
         self.world = world
         self.principal = server.principal(spec)
         self.transport = FaultyTransport(server.transport(spec),
@@ -176,6 +194,18 @@ class _Phone:
         return sorted((r for (t, _), r in self.client.replica.items() if t == type_),
                       key=lambda r: r.id)
 
+    def new_id(self) -> str:
+        return self.world.new_id()
+
+    def new_blob(self) -> str:
+        """A signature drawn now (a PNG's bytes): its hash, kept until uploaded."""
+        data = b"\x89PNG\r\n\x1a\n" + self.world.rng.getrandbits(128).to_bytes(16, "big")
+        return self.client.store_blob(data, "image/png")
+
+    @property
+    def spaces(self) -> frozenset[str]:
+        return streams.readable_spaces(self.staff.role, self.staff.sites)
+
 
 class _World:
     def __init__(self, seed: int, faults: FaultPlan) -> None:
@@ -193,64 +223,18 @@ class _World:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
 
-CATEGORIES = ("public_area", "vacant_unit", "show_flat", "owner_deposited", "equipment_room",
-              "master")
-
-
-def _act(world: _World, setup: Setup, ph: _Phone, kind: str, a: int, b: int) -> None:
-    iso = ph.now().isoformat()
-    if kind == "register":
-        site = ph.staff.sites[a % len(ph.staff.sites)]
-        if b % 11 == 0:  # a site the phone is not assigned to
-            site = next((s for s in setup.sites if s not in ph.staff.sites), site)
-        ph.mutate("key.register", {
-            "key_id": world.new_id(), "site_id": site, "code": f"K{a % 1000:03d}",
-            "label": f"tag {b % 50}", "category": CATEGORIES[b % len(CATEGORIES)],
-        })
-    elif kind == "lend":
-        keys = ph.records("key")
-        key_id = keys[a % len(keys)].id if keys and b % 13 else world.new_id()
-        due = (ph.now() + timedelta(hours=8)).isoformat()
-        ph.mutate("key.lend", {
-            "loan_id": world.new_id(), "key_id": key_id, "borrower_name": f"borrower {b % 40}",
-            "borrower_kind": ("contractor", "resident", "staff", "agent")[b % 4],
-            "id_type": "hkid", "id_last4": f"{b % 10000:04d}", "purpose": "repair",
-            "owner_consent": "" if b % 4 == 0 else "owner phoned", "lent_at": iso, "due_at": due,
-        })
-    elif kind == "return":
-        loans = ph.records("key_loan")
-        open_loans = [r for r in loans if r.data.get("returned_at") is None]
-        pool = open_loans if b % 4 and open_loans else loans
-        if not pool:
-            return
-        loan = pool[a % len(pool)]
-        returned = iso
-        if b % 7 == 0:
-            returned = (datetime.fromisoformat(loan.data["lent_at"])
-                        - timedelta(hours=1)).isoformat()
-        ph.mutate("key.return", {"loan_id": loan.id, "returned_at": returned,
-                                 "returned_by": loan.data.get("borrower_name", "?")})
-    elif kind == "void":
-        loans = ph.records("key_loan")
-        if loans:
-            reason = "" if b % 5 == 0 else "entered by mistake"
-            ph.mutate("key.void_loan", {"loan_id": loans[a % len(loans)].id, "reason": reason})
-    elif kind == "update":
-        keys = ph.records("key")
-        if keys:
-            choices: list[dict[str, Any]] = [
-                {"label": f"label {b % 9}"}, {"notes": f"note {b % 5}"},
-                {"retired": b % 2 == 0}, {"category": CATEGORIES[b % 3]},
-                {"label": f"label {b % 9}", "notes": f"note {a % 5}"},
-            ]
-            fields = choices[a % len(choices)]
-            ph.mutate("key.update", {"key_id": keys[a % len(keys)].id, "fields": fields})
-    elif kind == "bad":  # what an old or buggy app might send
+def _act(kinds: dict[str, Any], ph: ScenarioPhone, kind: str, a: int, b: int) -> None:
+    if kind == "bad":  # what an old or buggy app might send
         if b % 2:
             ph.mutate("key.fly", {"x": 1}, validate=False)
         else:
-            ph.mutate("key.lend", {"loan_id": "not-a-uuid", "key_id": world.new_id()},
-                      validate=False)
+            bad = [sc for sc in scenarios() if hasattr(sc, "bad")]
+            if bad:
+                bad[a % len(bad)].bad(ph, a, b)
+        return
+    scenario = kinds.get(kind)
+    if scenario is not None:
+        scenario.act(ph, kind, a, b)
 
 
 async def run_convergence(
@@ -264,7 +248,9 @@ async def run_convergence(
     setup = setup or default_setup()
     world = _World(seed, faults)
     server = await factory(setup, world.now)
-    phones = [_Phone(p, setup.staff_of(p), world, server) for p in setup.phones]
+    phones = [ScenarioPhone(p, setup.staff_of(p), world, server, setup.sites)
+              for p in setup.phones]
+    kinds = _domain_kinds()
     for step in steps:
         world.elapsed_ms += 1000 + (step.a % 30) * 1000
         ph = phones[step.phone % len(phones)]
@@ -277,7 +263,7 @@ async def run_convergence(
         elif step.kind == "tick":
             world.elapsed_ms += (step.a % 7200) * 1000
         else:
-            _act(world, setup, ph, step.kind, step.a, step.b)
+            _act(kinds, ph, step.kind, step.a, step.b)
 
     # the network heals: held-back pushes land, then everyone syncs until quiet
     for ph in phones:
@@ -286,11 +272,12 @@ async def run_convergence(
     for _ in range(3):
         for ph in phones:
             await ph.client.sync()
-    observer = _Phone(setup.observer, setup.staff_of(setup.observer), world, server)
+    observer = ScenarioPhone(setup.observer, setup.staff_of(setup.observer), world, server,
+                             setup.sites)
     observer.transport.enabled = False
     await observer.client.sync()
     state = await server.inspect()
-    check([PhoneOutcome(ph.client, ph.staff.sites, ph.made) for ph in phones], observer.client,
+    check([PhoneOutcome(ph.client, ph.spaces, ph.made) for ph in phones], observer.client,
           state)
 
     faults_seen: dict[str, int] = {}
@@ -314,12 +301,20 @@ def _count(items: Any) -> dict[str, int]:
 
 # --- the in-memory server ------------------------------------------------------------------
 
+def site_record(site_id: str) -> Record:
+    """A site as the office keeps it (the setup's sites exist before the phones start)."""
+    return Record("site", site_id, space(site_id, "estate"),
+                  data={"code": f"S{site_id[:4].upper()}", "name": f"site {site_id[:4]}",
+                        "address": ""})
+
+
 class MemoryHandle:
     def __init__(self, setup: Setup, clock: Callable[[], datetime], **server_options: Any):
         self.setup = setup
         self.clock = clock
         self.options = server_options
         self.db = MemoryDatabase()
+        self.db.office_write(site_record(site) for site in setup.sites)
         self.server = MemoryServer(self.db, clock=clock, **server_options)
 
     def principal(self, phone: PhoneSpec) -> Principal:
@@ -361,7 +356,7 @@ def memory_server_factory(**server_options: Any) -> ServerFactory:
 
 
 __all__ = [
-    "STEP_KINDS", "MemoryHandle", "PhoneSpec", "Report", "ServerFactory", "ServerHandle",
-    "ServerState", "Setup", "StaffSpec", "Step", "default_setup", "memory_server_factory",
-    "run_convergence", "steps_strategy",
+    "STEP_KINDS", "MemoryHandle", "PhoneSpec", "Report", "ScenarioPhone", "ServerFactory",
+    "ServerHandle", "ServerState", "Setup", "StaffSpec", "Step", "default_setup",
+    "memory_server_factory", "run_convergence", "steps_strategy",
 ]

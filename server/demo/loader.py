@@ -14,7 +14,9 @@ from server.accounts.tables import Staff, StaffSite
 from server.estate.tables import Building, Resident, Site, Unit
 from server.keys.tables import KeyTag
 from server.lib.security import hash_password
+from server.sync.spaces import space_of
 from server.sync.tables import SpaceVersion
+from sync.streams import ORG_SPACE, site_spaces
 
 DEMO_PASSWORD = "caretaker-demo"  # noqa: S105 - documented demo sign-in, demo mode only
 
@@ -66,14 +68,15 @@ async def load_demo(seed: int = 2026) -> dict[str, int]:
     keys: list[KeyTag] = []
     for code, name, address, blocks in SITES:
         site_id = _uuid(rng)
-        space = str(site_id)
-        sites.append(Site(id=site_id, code=code, name=name, address=address, space=space,
+        estate, people, keys_space = (space_of(t, str(site_id))
+                                      for t in ("site", "resident", "key"))
+        sites.append(Site(id=site_id, code=code, name=name, address=address, space=estate,
                           version=1))
         key_no = 0
         for bcode, bname, floors, per_floor in blocks:
             building_id = _uuid(rng)
             buildings.append(Building(id=building_id, site=site_id, code=bcode, name=bname,
-                                      space=space, version=1))
+                                      space=estate, version=1))
             for floor in range(1, floors + 1):
                 for flat in range(1, per_floor + 1):
                     unit_id = _uuid(rng)
@@ -81,7 +84,7 @@ async def load_demo(seed: int = 2026) -> dict[str, int]:
                     units.append(Unit(
                         id=unit_id, site=site_id, building=building_id, number=number,
                         floor=str(floor), area=round(rng.uniform(38, 120), 1),
-                        use="residential", space=space, version=1))
+                        use="residential", space=estate, version=1))
                     for i in range(2):
                         relation = "owner" if i == 0 else rng.choice(RELATIONS[1:])
                         id_type = rng.choice(ID_TYPES)
@@ -91,19 +94,19 @@ async def load_demo(seed: int = 2026) -> dict[str, int]:
                             phone=f"{rng.choice('5679')}{rng.randrange(1000000, 9999999)}",
                             relation=relation, id_type=id_type,
                             id_last4=f"{rng.randrange(0, 9999):04d}",
-                            space=space, version=1))
+                            space=people, version=1))
                     if rng.random() < 0.06:
                         key_no += 1
                         category, label = rng.choice(KEY_LABELS[:3])
                         keys.append(KeyTag(
                             id=_uuid(rng), site=site_id, code=f"{code}-K{key_no:03d}",
                             label=f"{label} {bname[-3:]}", category=category, unit=unit_id,
-                            space=space, version=1))
+                            space=keys_space, version=1))
             for category, label in KEY_LABELS[3:]:
                 key_no += 1
                 keys.append(KeyTag(id=_uuid(rng), site=site_id, code=f"{code}-K{key_no:03d}",
                                    label=f"{label} {bname}", category=category,
-                                   space=space, version=1))
+                                   space=keys_space, version=1))
     staff: list[Staff] = []
     assignments: list[StaffSite] = []
     for username, display, role, site_idx in DEMO_ACCOUNTS:
@@ -119,8 +122,9 @@ async def load_demo(seed: int = 2026) -> dict[str, int]:
     await _insert(KeyTag, keys)
     await _insert(Staff, staff)
     await _insert(StaffSite, assignments)
-    await _insert(SpaceVersion, [SpaceVersion(space=str(s.id), version=1) for s in sites]
-                  + [SpaceVersion(space="org", version=0)])
+    await _insert(SpaceVersion, [SpaceVersion(space=space, version=1) for s in sites
+                                 for space in site_spaces(str(s.id))]
+                  + [SpaceVersion(space=ORG_SPACE, version=0)])
     return {"sites": len(sites), "buildings": len(buildings), "units": len(units),
             "residents": len(residents), "keys": len(keys), "staff": len(staff)}
 

@@ -37,7 +37,7 @@ from server.estate.tables import (
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
 from server.settings import Settings
-from server.sync.spaces import bump
+from server.sync.spaces import bump_for
 
 PAYLOAD_TTL_SECONDS = 3600
 PREVIEW_ROWS = 100
@@ -278,7 +278,7 @@ async def confirm_import(user: CurrentUser, settings: Settings, form: ImportConf
 
 
 async def _store(kind: str, site_id: str, checked: Checked) -> None:
-    version = await bump(site_id)
+    space, version = await bump_for("unit" if kind == "units" else "resident", site_id)
     stamp = now()
     inserts: list[Any] = []
     for r in checked.rows:
@@ -290,12 +290,12 @@ async def _store(kind: str, site_id: str, checked: Checked) -> None:
         elif kind == "units":
             inserts.append(Unit(site=site_id, building=v["building_id"], number=v["number"],
                                 floor=v["floor"], area=v["area"], use=v["use"],
-                                space=site_id, version=version))
+                                space=space, version=version))
         else:
             inserts.append(Resident(site=site_id, unit=v["unit_id"], name=v["name"],
                                     phone=v["phone"], relation=v["relation"],
                                     id_type=v["id_type"], id_last4=v["id_last4"],
-                                    space=site_id, version=version))
+                                    space=space, version=version))
     table = Unit if kind == "units" else Resident
     for i in range(0, len(inserts), INSERT_CHUNK):
         await table.insert(*inserts[i:i + INSERT_CHUNK])

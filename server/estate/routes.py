@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from server.estate import service, units_service
+from server.estate.import_routes import routes as import_routes
 from server.estate.pages import done_redirect, form_page, form_result, listing, me
 from server.estate.schemas import ActiveForm, BuildingForm, ResidentForm, SiteForm, UnitForm
 from server.lib.pages import admin_only, office_staff
@@ -200,6 +201,7 @@ async def resident_active(request: Request[Any, Any, Any], resident_id: FromPath
 
 
 routes = [
+    *import_routes,
     sites_index, site_new, site_create, site_detail, site_update, site_active,
     buildings_index, building_new, building_create, building_detail, building_update,
     building_active,

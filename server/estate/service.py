@@ -34,7 +34,7 @@ from server.estate.schemas import BuildingForm, SiteForm
 from server.estate.tables import Building, Site, Unit
 from server.lib.errors import NotFound, ValidationFailed
 from server.lib.i18n import gettext as _
-from server.sync.spaces import bump
+from server.sync.spaces import bump, bump_for
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,19}$")
 
@@ -111,13 +111,12 @@ async def create_site(user: CurrentUser, form: SiteForm) -> Outcome:
         return Outcome(errors=errors, context={"form": form, "errors": errors, "row": None,
                                                "readonly": False})
     site_id = uuid.uuid4()
-    space = str(site_id)
     async with write_transaction():
-        version = await bump(space)  # a new site is a new space (its SpaceVersion row)
+        space, version = await bump_for("site", str(site_id))  # a new site: new spaces
         await Site.insert(Site(id=site_id, code=form.code, name=form.name,
                                address=form.address, space=space, version=version))
     auth_cache.clear()  # every administrator now sees one more site
-    return Outcome(id=space)
+    return Outcome(id=str(site_id))
 
 
 async def update_site(user: CurrentUser, site_id: str, form: SiteForm) -> Outcome:
@@ -235,9 +234,9 @@ async def create_building(user: CurrentUser, form: BuildingForm) -> Outcome:
             "sites": await site_options(user)})
     building_id = uuid.uuid4()
     async with write_transaction():
-        version = await bump(form.site)
+        space, version = await bump_for("building", form.site)
         await Building.insert(Building(id=building_id, site=form.site, code=form.code,
-                                       name=form.name, space=form.site, version=version))
+                                       name=form.name, space=space, version=version))
     return Outcome(id=str(building_id))
 
 

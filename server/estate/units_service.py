@@ -28,7 +28,7 @@ from server.estate.service import now, site_options
 from server.estate.tables import Building, Resident, Unit
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
-from server.sync.spaces import bump
+from server.sync.spaces import bump, bump_for
 
 
 async def building_options(user: CurrentUser, include: str | None = None
@@ -153,9 +153,9 @@ async def create_unit(user: CurrentUser, form: UnitForm) -> Outcome:
             "form": _redo_unit(form, values), "errors": errors, "row": None,
             "readonly": False, "buildings": await building_options(user)})
     site = building["site"]
-    unit = Unit(site=site, building=building["id"], space=site, **values)
+    unit = Unit(site=site, building=building["id"], **values)
     async with write_transaction():
-        unit.version = await bump(site)
+        unit.space, unit.version = await bump_for("unit", site)
         await Unit.insert(unit)
     return Outcome(id=str(unit.id))
 
@@ -293,9 +293,9 @@ async def create_resident(user: CurrentUser, form: ResidentForm) -> Outcome:
             "form": _redo_resident(form, values), "errors": errors, "row": None,
             "readonly": False, "buildings": await building_options(user)})
     site = unit["site"]
-    resident = Resident(site=site, unit=unit["id"], space=site, **values)
+    resident = Resident(site=site, unit=unit["id"], **values)
     async with write_transaction():
-        resident.version = await bump(site)
+        resident.space, resident.version = await bump_for("resident", site)
         await Resident.insert(resident)
     return Outcome(id=str(resident.id))
 

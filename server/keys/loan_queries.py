@@ -9,16 +9,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from server.accounts.schemas import CurrentUser
-from server.keys.office_queries import (
-    SKEW_LIMIT,
-    TIME_FIELDS,
-    PageOf,
+from server.keys.schemas import (
+    BORROWER_KIND_LABELS,
+    KEY_CATEGORY_LABELS,
+    LOAN_STATUS_LABELS,
+    LoanFilters,
+    VoidForm,
+)
+from server.keys.tables import KeyLoan
+from server.lib.errors import NotFound
+from server.lib.filters import query_string
+from server.lib.i18n import gettext as _
+from server.lib.labels import ID_TYPE_LABELS
+from server.lib.paging import PageOf
+from server.lib.queries import (
     as_id,
     both,
     contains,
     device_names,
     empty_page,
-    history,
     json_value,
     local_day_start,
     local_time,
@@ -31,19 +40,8 @@ from server.keys.office_queries import (
     staff_names,
     to_datetime,
 )
-from server.keys.schemas import (
-    BORROWER_KIND_LABELS,
-    KEY_CATEGORY_LABELS,
-    LOAN_STATUS_LABELS,
-    LoanFilters,
-    VoidForm,
-    query_string,
-)
-from server.keys.tables import KeyLoan
-from server.lib.errors import NotFound
-from server.lib.i18n import gettext as _
-from server.lib.labels import ID_TYPE_LABELS
 from server.lib.timezone import estate_zone
+from server.review.queries import SKEW_LIMIT, history
 from server.sync.tables import Conflict
 
 # --- loans ---------------------------------------------------------------------------------
@@ -149,6 +147,7 @@ CSV_COLUMNS = (
 )
 CODED = {"borrower_kind": BORROWER_KIND_LABELS, "id_type": ID_TYPE_LABELS,
          "status": LOAN_STATUS_LABELS}
+TIME_FIELDS = ("lent_at", "due_at", "returned_at", "created_at")
 
 
 def _cell(name: str, value: Any) -> str:

@@ -1,5 +1,5 @@
 """The office's key pages: register, printed tag list, loans (list, CSV, detail, void),
-key conflicts, the sync rejections of the office's sites, and blobs for office pages.
+key conflicts (the review core's pages, narrowed to keys) and blobs for office pages.
 
 Handlers make one service call each. Lists answer htmx requests with the results fragment
 (the same route renders the whole page otherwise); forms post, then redirect (303) to the
@@ -16,20 +16,16 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from server.accounts.schemas import CurrentUser
-from server.keys import conflict_queries, loan_queries, office_queries, register, service
-from server.keys.schemas import (
-    ConflictFilters,
-    KeyFilters,
-    KeyForm,
-    LoanFilters,
-    NoteForm,
-    VoidForm,
-    filters_from,
-)
+from server.keys import loan_queries, office_queries, register, service
+from server.keys.schemas import KeyFilters, KeyForm, LoanFilters, VoidForm
 from server.keys.service import Outcome
 from server.lib.errors import NotAuthenticated
+from server.lib.filters import filters_from
 from server.lib.i18n import gettext as _
 from server.lib.pages import office_staff, user_of
+from server.review import queries as review_queries
+from server.review import service as review_service
+from server.review.schemas import ConflictFilters, NoteForm
 
 Form = RequestEncodingType.URL_ENCODED
 OFFICE: dict[str, Any] = {"guards": [office_staff], "include_in_schema": False}
@@ -145,58 +141,43 @@ async def loan_void(request: Request[Any, Any, Any], loan_id: FromPath[UUID],
                   "office/keys/loan.html", "/office/keys/loans/{id}?saved=1")
 
 
-# --- conflicts and rejections --------------------------------------------------------------
+# --- key conflicts: the review core's pages, narrowed to the keys stream -----------------
 
-@get("/office/keys/conflicts", name="office_key_conflicts", **OFFICE)
+KEY_CONFLICTS = "/office/keys/conflicts"
+
+
+@get(KEY_CONFLICTS, name="office_key_conflicts", **OFFICE)
 async def conflicts_list(request: Request[Any, Any, Any]) -> Template:
     filters = filters_from(request.query_params, ConflictFilters)
-    return _list(request, "office/keys/conflicts.html", "office/keys/_conflicts_results.html",
-                 await conflict_queries.conflicts_page(me(request), filters))
+    context = await review_queries.conflicts_page(me(request), filters, stream="keys",
+                                                  path=KEY_CONFLICTS)
+    return _list(request, "office/review/conflicts.html",
+                 "office/review/_conflicts_results.html",
+                 {**context, "heading": "Key conflicts"})
 
 
-@get("/office/keys/conflicts/{conflict_id:uuid}", **OFFICE)
+@get(KEY_CONFLICTS + "/{conflict_id:uuid}", **OFFICE)
 async def conflict_show(request: Request[Any, Any, Any],
                         conflict_id: FromPath[UUID]) -> Template:
-    return Template("office/keys/conflict.html", context=await conflict_queries.conflict_page(
+    return Template("office/review/conflict.html", context=await review_queries.conflict_page(
         me(request), str(conflict_id)))
 
 
-@post("/office/keys/conflicts/{conflict_id:uuid}/void", **OFFICE)
+@post(KEY_CONFLICTS + "/{conflict_id:uuid}/void", **OFFICE)
 async def conflict_void(request: Request[Any, Any, Any], conflict_id: FromPath[UUID],
                         data: Annotated[VoidForm, Body(media_type=Form)]
                         ) -> Template | Redirect:
     return _after(await service.submit_conflict_void(me(request), str(conflict_id), data),
-                  "office/keys/conflict.html", "/office/keys/conflicts/{id}?saved=1")
+                  "office/review/conflict.html", "/office/conflicts/{id}?saved=1")
 
 
-@post("/office/keys/conflicts/{conflict_id:uuid}/resolve", **OFFICE)
+@post(KEY_CONFLICTS + "/{conflict_id:uuid}/resolve", **OFFICE)
 async def conflict_resolve(request: Request[Any, Any, Any], conflict_id: FromPath[UUID],
                            data: Annotated[NoteForm, Body(media_type=Form)]
                            ) -> Template | Redirect:
-    return _after(await service.submit_conflict_resolve(me(request), str(conflict_id), data),
-                  "office/keys/conflict.html", "/office/keys/conflicts/{id}?saved=1")
-
-
-@get("/office/sync/rejections", name="office_rejections", **OFFICE)
-async def rejections_list(request: Request[Any, Any, Any]) -> Template:
-    filters = filters_from(request.query_params, ConflictFilters)
-    return _list(request, "office/keys/rejections.html", "office/keys/_rejections_results.html",
-                 await conflict_queries.rejections_page(me(request), filters))
-
-
-@get("/office/sync/rejections/{rejection_id:uuid}", **OFFICE)
-async def rejection_show(request: Request[Any, Any, Any],
-                         rejection_id: FromPath[UUID]) -> Template:
-    return Template("office/keys/rejection.html", context=await conflict_queries.rejection_page(
-        me(request), str(rejection_id)))
-
-
-@post("/office/sync/rejections/{rejection_id:uuid}/resolve", **OFFICE)
-async def rejection_resolve(request: Request[Any, Any, Any], rejection_id: FromPath[UUID],
-                            data: Annotated[NoteForm, Body(media_type=Form)]
-                            ) -> Template | Redirect:
-    return _after(await service.submit_rejection_resolve(me(request), str(rejection_id), data),
-                  "office/keys/rejection.html", "/office/sync/rejections/{id}?saved=1")
+    return _after(await review_service.submit_conflict_resolve(
+        me(request), str(conflict_id), data), "office/review/conflict.html",
+        "/office/conflicts/{id}?saved=1")
 
 
 # --- blobs ---------------------------------------------------------------------------------
@@ -213,6 +194,5 @@ routes = [
     keys_list, key_new, key_create, key_edit, key_update, key_retire, key_unretire, keys_print,
     loans_list, loans_export, loan_show, loan_void,
     conflicts_list, conflict_show, conflict_void, conflict_resolve,
-    rejections_list, rejection_show, rejection_resolve,
     office_blob,
 ]

@@ -36,7 +36,7 @@ class KeyTag(Table, tablename="key_tag"):
     notes = Text(default="")
     retired = Boolean(default=False)
     field_hlc = JSON(default="{}")  # field -> HLC of its last write (last-writer-wins)
-    space = Varchar(length=40, index=True)
+    space = Varchar(length=60, index=True)
     version = BigInt(default=0, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -57,7 +57,7 @@ class KeyLoan(Table, tablename="key_loan"):
     deposit = Varchar(length=60, default="")
     lent_at = Timestamptz()  # device time of the loan
     due_at = Timestamptz()
-    signature_blob = Varchar(length=64, default="")
+    signature_blob = Varchar(length=64, default="", index=True)
     lent_by = UUID(index=True)  # staff
     lent_device = UUID(null=True, default=None)
     lent_hlc = Varchar(length=32, default="")
@@ -71,7 +71,7 @@ class KeyLoan(Table, tablename="key_loan"):
     void_reason = Text(default="")
     voided_by = UUID(null=True, default=None)
     field_hlc = JSON(default="{}")
-    space = Varchar(length=40, index=True)
+    space = Varchar(length=60, index=True)
     version = BigInt(default=0, index=True)
     created_at = Timestamptz(default=TimestamptzNow())  # server receipt time
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -6,6 +6,7 @@ Templates show ``_(code)``; the catalogs map each code to its label in both lang
 from __future__ import annotations
 
 from server.lib.i18n import lazy
+from sync.domains.estate import ID_TYPES
 
 ROLE_LABELS = {
     "patrol": lazy("patrol"),
@@ -31,10 +32,5 @@ RELATION_LABELS = {
     "proxy": lazy("proxy"),
 }
 
-ID_TYPE_LABELS = {
-    "hkid": lazy("hkid"),
-    "mainland_id": lazy("mainland_id"),
-    "passport": lazy("passport"),
-    "other": lazy("other"),
-    "none": lazy("none"),
-}
+# declared with the records that hold them (sync/domains/estate.py)
+ID_TYPE_LABELS = dict(ID_TYPES)

@@ -6,25 +6,34 @@ produces — ``image/jpeg`` and ``image/webp`` (downscaled photos), ``image/png`
 drawn on a canvas) — and the bytes must start with that format's signature. SVG and anything
 else are refused with 415: an SVG can carry script, and nothing here needs it.
 
-``GET /api/v1/blobs/{sha256}`` answers only a person who may see a record that refers to the
-blob (a key loan of one of their sites: its ``signature_blob`` or one of its
-``return_photos``) or who uploaded it; everyone else gets 404, as if it did not exist.
+``GET /api/v1/blobs/{sha256}`` answers only a person who uploaded the blob, or who may read
+a record that names it: a record of a space they receive (their sites × their role's
+streams) whose declared blob field holds it — a loan's ``signature_blob`` (an indexed column)
+or one of its ``return_photos`` (a ``blob_ref`` row). Everyone else gets 404, as if it did
+not exist. The office's pages (``/office/blobs/…``) follow the same rule.
+
+Every person who uploads the bytes is recorded (``blob_upload``): a mutation may name a blob
+its author uploaded or may read (else the rejection ``unknown_blob``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import AsyncIterator
 
 import msgspec
 
 from server.accounts.schemas import CurrentUser
-from server.keys.tables import KeyLoan
 from server.lib.errors import CaretakerError, NotFound, ValidationFailed
 from server.lib.i18n import gettext as _
 from server.settings import Settings
-from server.sync.tables import Blob
+from server.sync.records import TABLES
+from server.sync.tables import Blob, BlobRef, BlobUpload
+from sync import streams
+
+UPLOAD_NS = uuid.UUID("5b7f0e2a-3c4d-5e6f-8a9b-0c1d2e3f4a5b")
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
 
@@ -106,6 +115,10 @@ async def put_blob(settings: Settings, user: CurrentUser, sha256: str,
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ValidationFailed(_("The bytes do not match their SHA-256; upload them again."),
                                code="hash_mismatch")
+    # the same bytes from another person: theirs too (idempotent per person)
+    await BlobUpload.insert(BlobUpload(
+        id=uuid.uuid5(UPLOAD_NS, f"{sha256}:{user.id}"), sha256=sha256, staff=user.id,
+    )).on_conflict(action="DO NOTHING")
     existing = await Blob.select(Blob.content_type, Blob.size).where(
         Blob.sha256 == sha256).first()
     if existing is not None:
@@ -116,17 +129,23 @@ async def put_blob(settings: Settings, user: CurrentUser, sha256: str,
     return BlobStored(sha256=sha256, size=len(data), content_type=content_type, created=True)
 
 
-async def may_see(user: CurrentUser, sha256: str, uploaded_by: str | None) -> bool:
-    if uploaded_by is not None and uploaded_by == user.id:
+async def may_see(user: CurrentUser, sha256: str) -> bool:
+    """Whether ``user`` uploaded the blob or may read a record that names it."""
+    if await BlobUpload.exists().where((BlobUpload.sha256 == sha256)
+                                       & (BlobUpload.staff == user.id)):
         return True
-    sites = list(user.site_ids)
-    if not sites:
-        return False
-    marks = ", ".join("{}" for _ in sites)
-    rows = await KeyLoan.raw(
-        f"SELECT 1 AS seen FROM key_loan WHERE space IN ({marks}) AND "  # noqa: S608
-        "(signature_blob = {} OR CAST(return_photos AS TEXT) LIKE {}) LIMIT 1",
-        *sites, sha256, f'%"{sha256}"%')
+    spaces = sorted(streams.readable_spaces(user.role, user.site_ids))
+    marks = ", ".join("{}" for _ in spaces)
+    parts, params = [], []
+    for t in TABLES.values():
+        for column in t.blob_columns:
+            parts.append(f'SELECT 1 AS seen FROM "{t.table}" '  # noqa: S608 - declared names
+                         f'WHERE "{column}" = {{}} AND space IN ({marks})')
+            params += [sha256, *spaces]
+    parts.append(f"SELECT 1 AS seen FROM blob_ref WHERE sha256 = {{}} "  # noqa: S608
+                 f"AND space IN ({marks})")
+    params += [sha256, *spaces]
+    rows = await BlobRef.raw(" UNION ALL ".join(parts) + " LIMIT 1", *params)
     return bool(rows)
 
 
@@ -135,11 +154,8 @@ async def get_blob(user: CurrentUser, sha256: str) -> tuple[str, bytes]:
     not_found = NotFound(_("Not found."))
     if SHA256_RE.fullmatch(sha256) is None:
         raise not_found
-    row = await Blob.select(Blob.content_type, Blob.data, Blob.uploaded_by).where(
+    row = await Blob.select(Blob.content_type, Blob.data).where(
         Blob.sha256 == sha256).first()
-    if row is None:
-        raise not_found
-    uploader = None if row["uploaded_by"] is None else str(row["uploaded_by"])
-    if not await may_see(user, sha256, uploader):
+    if row is None or not await may_see(user, sha256):
         raise not_found
     return row["content_type"], bytes(row["data"])

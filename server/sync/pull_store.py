@@ -117,7 +117,7 @@ class SqlPullStore:
 
     async def rejections(self, client_id: str, after_mutation_id: int) -> list[RejectionRow]:
         d = self.d
-        created = sql.Field("", "created_at", "ts")
+        created = sql.Column("", "created_at", "ts")
         obj = d.obj([
             ("client_id", "client_id"), ("mutation_id", "mutation_id"), ("name", "name"),
             ("code", "code"), ("reason", "reason"),

@@ -12,6 +12,9 @@ one call of the pure engine (:mod:`sync.engine`) with the SQL store (:mod:`serve
 A transaction that fails on a serialization failure, a deadlock, a busy SQLite database or the
 engine's :class:`sync.errors.TryAgain` is retried a few times with a short random backoff;
 after that the client gets 503 ``try_again`` and retries later (its outbox is untouched).
+A push whose write fails for any other reason (an integrity error the rules did not foresee)
+never wedges the phone's queue: :func:`sync.engine.push_isolating` splits the batch down to
+the mutation that fails, stores it as a ``mutation_failed`` rejection, and applies the rest.
 """
 
 from __future__ import annotations
@@ -42,13 +45,14 @@ from server.sync.connections import (
     SQLiteWriter,
 )
 from server.sync.pull_store import SqlPullStore
+from server.sync.sql import StoreRefused
 from server.sync.store import SqlPushStore
 from server.sync.tables import SyncClient
-from sync import ORG_SPACE
 from sync import engine as sync_engine
+from sync import streams
 from sync.context import Principal
+from sync.domains import default_registry
 from sync.errors import ClientMismatch, SyncError, TryAgain
-from sync.mutations import default_registry
 from sync.protocol import (
     Actor,
     DeviceRegistered,
@@ -98,7 +102,8 @@ def principal(user: CurrentUser) -> Principal:
 
 
 def spaces_of(user: CurrentUser) -> list[str]:
-    return sorted({*user.site_ids, ORG_SPACE})
+    """The spaces a person receives: their sites × their role's streams, and ``org``."""
+    return sorted(streams.readable_spaces(user.role, user.site_ids))
 
 
 def _client_id(value: str) -> str:
@@ -165,6 +170,15 @@ def retryable(exc: BaseException) -> bool:
     return False
 
 
+def data_error(exc: BaseException) -> bool:
+    """A write refused because of what was written (a constraint, a value the column cannot
+    hold) — the one mutation that carried it is isolated — as opposed to the database being
+    unreachable or busy (the phone retries the whole push later)."""
+    return isinstance(exc, (sqlite3.IntegrityError, sqlite3.DataError, StoreRefused,
+                            asyncpg.exceptions.IntegrityConstraintViolationError,
+                            asyncpg.exceptions.DataError, ValueError, TypeError))
+
+
 async def with_retries(attempt: Callable[[], Awaitable[T]], what: str) -> T:
     for n in range(RETRIES + 1):
         try:
@@ -210,7 +224,7 @@ async def register_device(settings: Settings, body: DeviceRegistration,
         token=token, device_id=device_id,
         user=Actor(id=staff_id, username=staff["username"],
                    display_name=staff["display_name"], role=staff["role"]),
-        spaces=sorted({*sites, ORG_SPACE}),
+        spaces=sorted(streams.readable_spaces(staff["role"], sites)),
     )
 
 
@@ -225,16 +239,19 @@ async def push(settings: Settings, user: CurrentUser, request: PushRequest, *,
     actor = principal(user)
     reg = registry or default_registry()
     engine = engine_of()
+    at = clock()
 
-    async def attempt() -> PushResponse:
-        at = clock()
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[SqlPushStore]:
         async with push_transaction(engine) as conn:
-            store = SqlPushStore(conn, actor, at)
-            return await sync_engine.push(
-                store, actor, request, registry=reg, now=at,
-                max_clock_ahead_ms=settings.max_clock_ahead_seconds * 1000)
+            yield SqlPushStore(conn, actor, at)
 
-    return await with_retries(attempt, f"push of {request.client_id}")
+    async def retried(attempt: Callable[[], Awaitable[PushResponse]]) -> PushResponse:
+        return await with_retries(attempt, f"push of {request.client_id}")
+
+    return await sync_engine.push_isolating(
+        transaction, actor, request, registry=reg, now=clock, run=retried,
+        isolate=data_error, max_clock_ahead_ms=settings.max_clock_ahead_seconds * 1000)
 
 
 async def pull(settings: Settings, user: CurrentUser, request: PullRequest, *,
@@ -250,7 +267,8 @@ async def pull(settings: Settings, user: CurrentUser, request: PullRequest, *,
             if staff is not None and staff != user.id:
                 raise ClientMismatch(request.client_id)
             return await sync_engine.pull(store, actor, request,
-                                          page_size=settings.pull_page_size, now=clock())
+                                          page_size=settings.pull_page_size, now=clock(),
+                                          registry=default_registry())
 
     return await with_retries(attempt, f"pull of {request.client_id}")
 

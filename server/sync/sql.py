@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from server.sync.records import TABLES, Field, Kind, RecordTable
+from server.sync.records import TABLES, Column, Kind, RecordTable
 
 _json_encode = msgspec.json.encode
 json_encode = _json_encode
@@ -103,7 +103,7 @@ class Dialect(ABC):
         ...
 
     @abstractmethod
-    def value(self, f: Field) -> str:
+    def value(self, f: Column) -> str:
         """The column as a JSON value inside :meth:`obj`."""
         ...
 
@@ -125,16 +125,25 @@ class Dialect(ABC):
         ...
 
     @abstractmethod
-    def converter(self, f: Field) -> Callable[[Any], Any]:
+    def converter(self, f: Column) -> Callable[[Any], Any]:
         ...
 
 
-def _text(max_length: int, strip_nul: bool) -> Callable[[Any], Any]:
+class StoreRefused(ValueError):
+    """A value the declarations should have refused reached the store: never cut, never
+    changed — the write fails (and the push isolates the mutation that carried it)."""
+
+
+def _text(name: str, max_length: int) -> Callable[[Any], Any]:
     def convert(v: Any) -> Any:
-        s = "" if v is None else (v if isinstance(v, str) else str(v))
-        if strip_nul and "\x00" in s:
-            s = s.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
-        return s[:max_length] if max_length and len(s) > max_length else s
+        s = "" if v is None else v
+        if s.__class__ is not str:
+            raise StoreRefused(f"{name}: not text: {type(v).__name__}")
+        if max_length and len(s) > max_length:
+            raise StoreRefused(f"{name}: {len(s)} characters, at most {max_length}")
+        if "\x00" in s:
+            raise StoreRefused(f"{name}: a NUL character")
+        return s
     return convert
 
 
@@ -169,7 +178,7 @@ class SQLite(Dialect):
     def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
         return "json_object(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")"
 
-    def value(self, f: Field) -> str:
+    def value(self, f: Column) -> str:
         c = q(f.column)
         if f.kind == "bool":
             return f"json(CASE WHEN {c} THEN 'true' ELSE 'false' END)"
@@ -195,9 +204,9 @@ class SQLite(Dialect):
     def list_param(self, values: Sequence[Any]) -> Any:
         return json_text(list(values))
 
-    def converter(self, f: Field) -> Callable[[Any], Any]:
+    def converter(self, f: Column) -> Callable[[Any], Any]:
         return {
-            "uuid": _uuid, "text": _text(f.max_length, strip_nul=False), "bool": _bool,
+            "uuid": _uuid, "text": _text(f.column, f.max_length), "bool": _bool,
             "float": _float, "int": _int, "ts": sqlite_time, "json": _json,
         }[f.kind]
 
@@ -228,7 +237,7 @@ class Postgres(Dialect):
     def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
         return "json_build_object(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")"
 
-    def value(self, f: Field) -> str:
+    def value(self, f: Column) -> str:
         c = q(f.column)
         if f.kind == "ts":
             return _PG_TS.format(c=c)
@@ -249,9 +258,9 @@ class Postgres(Dialect):
     def list_param(self, values: Sequence[Any]) -> Any:
         return list(values)
 
-    def converter(self, f: Field) -> Callable[[Any], Any]:
+    def converter(self, f: Column) -> Callable[[Any], Any]:
         return {
-            "uuid": _uuid, "text": _text(f.max_length, strip_nul=True), "bool": _bool,
+            "uuid": _uuid, "text": _text(f.column, f.max_length), "bool": _bool,
             "float": _float, "int": _int, "ts": _pg_ts, "json": _json,
         }[f.kind]
 

@@ -12,33 +12,35 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from server.sync.records import TABLES, Field, Kind, RecordTable
+from server.sync.records import TABLES, Column, Kind, RecordTable
 from server.sync.sql import POSTGRES, Dialect, json_encode, json_text, q
 
 # --- writes --------------------------------------------------------------------------------
 
 class Upsert:
-    """The upsert of one record table: its SQL, and a row builder generated for it.
+    """The upsert of one record table: its SQL, and the builder of its rows.
 
-    The builder is generated Python (one tuple expression per record, with inline fast paths
-    for the common value shapes) because a push of 1,000 loans converts 30,000 values: a
-    function call per value would cost more than the database's own work."""
+    A push of 1,000 loans converts 30,000 values, so the builder does per value only what
+    the value's kind needs: every field in one C call (``itemgetter``), then a converter
+    only for the columns whose values change form on the way in (timestamps, JSON, a
+    tombstone flag), and a check of every text value against its declared length (a value
+    the declarations let through and the column cannot hold fails the write, never cut)."""
 
     def __init__(self, d: Dialect, t: RecordTable) -> None:
         self.table = t
         fields = list(t.fields)
-        head: list[Field] = [Field("id", "id", "uuid")]
+        head: list[Column] = [Column("id", "id", "uuid")]
         deleted_column = ""
         if t.deleted is not None:
             deleted_column = t.deleted[0]
             if not any(f.column == deleted_column for f in fields):
-                head.append(Field("", deleted_column, "bool"))
+                head.append(Column("", deleted_column, "bool"))
         if t.has_field_hlc:
-            head.append(Field("", "field_hlc", "json"))
-        tail = [Field("", "space", "text", 40), Field("", "version", "int"),
-                Field("", "created_at", "ts")]
+            head.append(Column("", "field_hlc", "json"))
+        tail = [Column("", "space", "text", 60), Column("", "version", "int"),
+                Column("", "created_at", "ts")]
         if t.has_updated_at:
-            tail.append(Field("", "updated_at", "ts"))
+            tail.append(Column("", "updated_at", "ts"))
         self.columns = [*head, *fields, *tail]
         self.sql = upsert_sql(d, t.table, self.columns, keep=("created_at",))
         # a plain INSERT (SQLite: records the push's transaction found missing)
@@ -48,78 +50,87 @@ class Upsert:
                            if d is not POSTGRES else "")
         self.json_sql = (pg_json_sql(t.table, self.columns, keep=("created_at",))
                          if d is POSTGRES else "")
-        self._build = _row_builder(d, t, head, fields, tail, deleted_column)
+        self._build = _row_builder(d, t, fields, deleted_column)
+        self._stamps = 2 if t.has_updated_at else 1
 
     def rows(self, records: Sequence[Any], server_time: datetime, d: Dialect) -> list[tuple]:
         """Rows in :attr:`columns` order (created_at/updated_at = ``server_time``)."""
-        return self._build(records, server_time if d is POSTGRES else str(server_time))
+        ts = server_time if d is POSTGRES else str(server_time)
+        return self._build(records, (ts,) * self._stamps)
 
 
-def _row_builder(d: Dialect, t: RecordTable, head: list[Field], fields: list[Field],
-                 tail: list[Field], deleted_column: str) -> Callable[..., list[tuple]]:
-    namespace: dict[str, Any] = {"_json": json_text}
+def _sqlite_ts(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def to_text(v: Any) -> Any:
+        # an aware UTC isoformat() string is Piccolo's SQLite text but for the "T"
+        if v.__class__ is str and len(v) in (25, 32) and v[10] == "T" and v.endswith("+00:00"):
+            return v[:10] + " " + v[11:]
+        return convert(v)
+    return to_text
+
+
+def _checked_text(name: str, max_length: int, convert: Callable[[Any], Any]
+                  ) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if v.__class__ is str and (not max_length or len(v) <= max_length) and "\x00" not in v:
+            return v
+        return convert(v)  # refuses (StoreRefused), or makes "" of None
+    return check
+
+
+def _checked_uuid(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        return v if v is None or (v.__class__ is str and len(v) == 36) else convert(v)
+    return check
+
+
+def _row_builder(d: Dialect, t: RecordTable, fields: list[Column],
+                 deleted_column: str) -> Callable[[Sequence[Any], tuple[Any, ...]], list[tuple]]:
     pg = d is POSTGRES
     names = tuple(f.name for f in fields)
-    values = [f"v{i}" for i in range(len(fields))]
-
-    def slow(i: int, f: Field) -> str:
-        namespace[f"_c{i}"] = d.converter(f)
-        return f"_c{i}(v{i})"
-
-    exprs = []
-    for f in head:
-        if f.column == "id":
-            exprs.append("rec.id")
-        elif f.column == "field_hlc":
-            exprs.append("_json(rec.field_hlc)")
-        else:  # a tombstone flag that is not a data field
-            assert t.deleted is not None
-            exprs.append("not rec.deleted" if t.deleted[1] else "rec.deleted")
+    get = itemgetter(*names) if len(names) > 1 else (lambda data: (data[names[0]],))
+    convert: list[tuple[int, Callable[[Any], Any]]] = []
     for i, f in enumerate(fields):
-        v = f"v{i}"
+        slow = d.converter(f)
         if f.column == deleted_column:
-            exprs.append(f"(bool({v}) or rec.deleted)")
-        elif f.kind == "text":
-            size = f" and len({v}) <= {f.max_length}" if f.max_length else ""
-            nul = f" and '\\x00' not in {v}" if pg else ""
-            exprs.append(f"({v} if {v}.__class__ is str{size}{nul} else {slow(i, f)})")
+            continue  # set from the record's own flag below
+        if f.kind == "text":
+            convert.append((i, _checked_text(f.column, f.max_length, slow)))
         elif f.kind == "uuid":
-            exprs.append(f"({v} if {v}.__class__ is str and len({v}) == 36 else {slow(i, f)})")
-        elif f.kind == "bool":
-            exprs.append(f"bool({v})")
-        elif f.kind == "json":
-            exprs.append(f"_json({v})")
+            convert.append((i, _checked_uuid(slow)))
         elif f.kind == "ts" and not pg:
-            # an aware UTC isoformat() string is Piccolo's SQLite text but for the "T"
-            exprs.append(f"({v}[:10] + ' ' + {v}[11:] if {v}.__class__ is str and len({v}) in "
-                         f"(25, 32) and {v}[10] == 'T' and {v}.endswith('+00:00') "
-                         f"else {slow(i, f)})")
-        else:  # float, int, PostgreSQL timestamps: the converter
-            exprs.append(slow(i, f))
-    exprs += ["rec.space", "rec.version", "ts"] + (["ts"] if len(tail) == 4 else [])
-    # every field's value in one C call (itemgetter); a record missing a field (None, as
-    # dict.get) takes the slow path
-    namespace["_get"] = itemgetter(*names) if len(names) > 1 else (lambda d: (d[names[0]],))
-    namespace["_names"] = names
-    unpack = ", ".join(values) + ("," if len(values) == 1 else "")
-    source = (
-        "def build(records, ts):\n"
-        "    out = []\n"
-        "    append = out.append\n"
-        "    for rec in records:\n"
-        "        d = rec.data\n"
-        "        try:\n"
-        f"            {unpack} = _get(d)\n"
-        "        except KeyError:\n"
-        f"            {unpack} = [d.get(n) for n in _names]\n"
-        f"        append(({', '.join(exprs)},))\n"
-        "    return out\n"
-    )
-    exec(compile(source, f"<upsert {d.name} {t.type}>", "exec"), namespace)  # noqa: S102
-    return namespace["build"]  # type: ignore[no-any-return]
+            convert.append((i, _sqlite_ts(slow)))
+        else:
+            convert.append((i, slow))
+    flag_index = next((i for i, f in enumerate(fields) if f.column == deleted_column), -1)
+    separate_flag = bool(deleted_column) and flag_index < 0
+    inverted = bool(t.deleted and t.deleted[1])
+    field_hlc = t.has_field_hlc
+
+    def build(records: Sequence[Any], stamps: tuple[Any, ...]) -> list[tuple]:
+        out: list[tuple] = []
+        append = out.append
+        for rec in records:
+            data = rec.data
+            try:
+                values = list(get(data))
+            except KeyError:  # a record missing a field: None, as dict.get
+                values = [data.get(n) for n in names]
+            for i, fn in convert:
+                values[i] = fn(values[i])
+            if flag_index >= 0:
+                values[flag_index] = bool(values[flag_index]) or rec.deleted
+            head: tuple[Any, ...] = (rec.id,)
+            if separate_flag:
+                head += (not rec.deleted,) if inverted else (rec.deleted,)
+            if field_hlc:
+                head += (json_text(rec.field_hlc),)
+            append((*head, *values, rec.space, rec.version, *stamps))
+        return out
+
+    return build
 
 
-def upsert_sql(d: Dialect, table: str, columns: Sequence[Field], *, key: str = "id",
+def upsert_sql(d: Dialect, table: str, columns: Sequence[Column], *, key: str = "id",
                keep: Sequence[str] = (), ignore: bool = False) -> str:
     names = [c.column for c in columns]
     cols = ", ".join(q(n) for n in names)
@@ -142,7 +153,7 @@ _PG_SCALAR: dict[Kind, str] = {
 }
 
 
-def pg_json_sql(table: str, columns: Sequence[Field], *, key: str = "id",
+def pg_json_sql(table: str, columns: Sequence[Column], *, key: str = "id",
                 keep: Sequence[str] = (), ignore: bool = False) -> str:
     """PostgreSQL: the same insert/upsert as :func:`upsert_sql`, its rows sent as ONE jsonb
     parameter (an array of row arrays, see :func:`pg_json_rows`) instead of one array per
@@ -157,7 +168,7 @@ def pg_json_sql(table: str, columns: Sequence[Field], *, key: str = "id",
             f"FROM jsonb_array_elements($1::jsonb) AS r{conflict}")
 
 
-def pg_json_rows(rows: Sequence[Sequence[Any]], columns: Sequence[Field]) -> str | None:
+def pg_json_rows(rows: Sequence[Sequence[Any]], columns: Sequence[Column]) -> str | None:
     """The rows as the jsonb parameter of :func:`pg_json_sql`, or None when a value has no
     exact JSON form (a non-finite float: the caller sends column arrays instead)."""
     floats = [i for i, c in enumerate(columns) if c.kind == "float"]
@@ -174,35 +185,40 @@ def upsert_for(d: Dialect, type_: str) -> Upsert:
     return Upsert(d, TABLES[type_])
 
 
+BLOB_REF_COLUMNS = (
+    Column("", "id", "uuid"), Column("", "sha256", "text"), Column("", "record_type", "text"),
+    Column("", "record_id", "uuid"), Column("", "space", "text"),
+)
+
 AUDIT_COLUMNS = (
-    Field("", "id", "uuid"), Field("", "record_type", "text"), Field("", "record_id", "uuid"),
-    Field("", "space", "text"), Field("", "version", "int"), Field("", "action", "text"),
-    Field("", "staff", "uuid"), Field("", "device", "uuid"), Field("", "client_id", "uuid"),
-    Field("", "mutation_id", "int"), Field("", "device_hlc", "text"),
-    Field("", "device_time", "ts"), Field("", "server_time", "ts"),
-    Field("", "changes", "json"),
+    Column("", "id", "uuid"), Column("", "record_type", "text"), Column("", "record_id", "uuid"),
+    Column("", "space", "text"), Column("", "version", "int"), Column("", "action", "text"),
+    Column("", "staff", "uuid"), Column("", "device", "uuid"), Column("", "client_id", "uuid"),
+    Column("", "mutation_id", "int"), Column("", "device_hlc", "text"),
+    Column("", "device_time", "ts"), Column("", "server_time", "ts"),
+    Column("", "changes", "json"),
 )
 
 CONFLICT_COLUMNS = (
-    Field("", "id", "uuid"), Field("", "kind", "text"), Field("", "space", "text"),
-    Field("", "version", "int"), Field("", "record_type", "text"),
-    Field("", "record_ids", "json"), Field("", "details", "json"),
-    Field("", "staff_ids", "json"), Field("", "status", "text"),
-    Field("", "resolution", "text"), Field("", "resolution_note", "text"),
-    Field("", "created_at", "ts"),
+    Column("", "id", "uuid"), Column("", "kind", "text"), Column("", "space", "text"),
+    Column("", "version", "int"), Column("", "record_type", "text"),
+    Column("", "record_ids", "json"), Column("", "details", "json"),
+    Column("", "staff_ids", "json"), Column("", "status", "text"),
+    Column("", "resolution", "text"), Column("", "resolution_note", "text"),
+    Column("", "created_at", "ts"),
 )
 
 REJECTION_COLUMNS = (
-    Field("", "id", "uuid"), Field("", "client_id", "uuid"), Field("", "mutation_id", "int"),
-    Field("", "name", "text"), Field("", "code", "text"), Field("", "reason", "text"),
-    Field("", "args", "json"), Field("", "staff", "uuid"), Field("", "space", "text"),
-    Field("", "status", "text"), Field("", "resolution_note", "text"),
-    Field("", "created_at", "ts"),
+    Column("", "id", "uuid"), Column("", "client_id", "uuid"), Column("", "mutation_id", "int"),
+    Column("", "name", "text"), Column("", "code", "text"), Column("", "reason", "text"),
+    Column("", "args", "json"), Column("", "staff", "uuid"), Column("", "space", "text"),
+    Column("", "status", "text"), Column("", "resolution_note", "text"),
+    Column("", "created_at", "ts"),
 )
 
 
 _INSERT_COLUMNS = {"audit_entry": AUDIT_COLUMNS, "sync_conflict": CONFLICT_COLUMNS,
-                   "sync_rejection": REJECTION_COLUMNS}
+                   "sync_rejection": REJECTION_COLUMNS, "blob_ref": BLOB_REF_COLUMNS}
 
 
 @cache
@@ -210,7 +226,7 @@ def insert_sql(d: Dialect, table: str) -> str:
     return upsert_sql(d, table, _INSERT_COLUMNS[table], ignore=True)
 
 
-def insert_columns(table: str) -> tuple[Field, ...]:
+def insert_columns(table: str) -> tuple[Column, ...]:
     return _INSERT_COLUMNS[table]
 
 

@@ -12,8 +12,10 @@ Statements per push (whatever its size; a key.lend batch of 1,000 is the same ha
   3. ``lock_spaces``  — one ``SELECT … ORDER BY space FOR UPDATE`` (+ one INSERT of missing
                         rows); SQLite holds its one write lock since ``BEGIN IMMEDIATE``
   4. ``load``         — one UNION ALL: by id and by lookup field, rows as Record JSON
-  5. ``write``        — one statement per table touched: sync_client, space_version, each
-                        record table, audit_entry, sync_conflict, sync_rejection
+  5. ``known_blobs``  — (only when mutations name blobs) one UNION: the person's uploads,
+                        the declared blob columns and blob_ref rows of readable spaces
+  6. ``write``        — one statement per table touched: sync_client, space_version, each
+                        record table, blob_ref, audit_entry, sync_conflict, sync_rejection
 
 A pull page is three or four statements: versions, keys of the page, its records as JSON,
 rejections. Record ↔ table mapping: :mod:`server.sync.records`; SQL: :mod:`server.sync.sql`.
@@ -21,6 +23,7 @@ rejections. Record ↔ table mapping: :mod:`server.sync.records`; SQL: :mod:`ser
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -43,6 +46,7 @@ from server.sync.sql import (
 from sync.context import Principal
 from sync.storage import ClientState, Lookup, PushWrite, Record, Ref, RejectionRow
 
+BLOB_REF_NS = uuid.UUID("2d0c6c1e-7f2a-5b8e-9c3d-4a5b6c7d8e9f")
 _records = msgspec.json.Decoder(list[Record])
 decode_rejections = msgspec.json.Decoder(list[RejectionRow])
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
@@ -52,6 +56,17 @@ def id_out(d: Dialect) -> str:
     # SQLite: text without Piccolo's UUID converter (a Python call per row); PostgreSQL: the
     # uuid itself (binary, and it sorts like the canonical text)
     return "id" if d is POSTGRES else "CAST(id AS TEXT)"
+
+
+def is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(
+        c in "0123456789abcdef" for c in value)
+
+
+def printable(text: str) -> str:
+    """Text from a phone that is not a record (an unknown mutation's name, a reason quoting
+    it): PostgreSQL text cannot hold NUL, so NUL shows as U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def as_str(value: Any) -> str:
@@ -229,21 +244,43 @@ class SqlPushStore:
             raise ValueError(f"Lookup.where: only null, bool and text conditions ({field})")
         return f"{c} = {p.add(want)}"
 
+    async def known_blobs(self, shas: Sequence[str], staff_id: str,
+                          spaces: frozenset[str]) -> set[str]:
+        wanted = sorted({sha for sha in shas if is_sha256(sha)})
+        if not wanted:
+            return set()
+        p = Params(self.d)
+        parts = [f"SELECT sha256 FROM blob_upload WHERE {p.add_list('sha256', 'text', wanted)} "
+                 f"AND staff = {p.add(staff_id if is_uuid(staff_id) else NIL_UUID)}"]
+        readable = sorted(spaces)
+        for t in TABLES.values():
+            for column in t.blob_columns:
+                parts.append(f"SELECT {q(column)} FROM {q(t.table)} "
+                             f"WHERE {p.add_list(column, 'text', wanted)} "
+                             f"AND {p.add_list('space', 'text', readable)}")
+        parts.append(f"SELECT sha256 FROM blob_ref WHERE {p.add_list('sha256', 'text', wanted)} "
+                     f"AND {p.add_list('space', 'text', readable)}")
+        rows = await self.conn.fetch(" UNION ".join(parts), p.values)
+        return {str(r[0]) for r in rows}
+
     async def write(self, batch: PushWrite) -> None:
         """Every effect of the push as one batch of statements (one per table)."""
         d = self.d
         now = self._time(self.server_time)
         c = batch.client
-        ops: list[Op] = [(
-            # the client's last_mutation_id, in the same transaction as the effects
-            "exec",
-            f"INSERT INTO sync_client (client_id, staff, device, last_mutation_id, created_at, "
-            f"last_push_at) VALUES ({d.ph(1)}, {d.ph(2)}, {d.ph(3)}, {d.ph(4)}, {d.ph(5)}, "
-            f"{d.ph(6)}) ON CONFLICT (client_id) DO UPDATE SET "
-            f"last_mutation_id = excluded.last_mutation_id, device = excluded.device, "
-            f"last_push_at = excluded.last_push_at",
-            [c.client_id, c.staff_id, c.device_id, clamp_bigint(c.last_mutation_id), now, now],
-        )]
+        ops: list[Op] = []
+        if c is not None:
+            ops.append((
+                # the client's last_mutation_id, in the same transaction as the effects
+                "exec",
+                f"INSERT INTO sync_client (client_id, staff, device, last_mutation_id, "
+                f"created_at, last_push_at) VALUES ({d.ph(1)}, {d.ph(2)}, {d.ph(3)}, "
+                f"{d.ph(4)}, {d.ph(5)}, {d.ph(6)}) ON CONFLICT (client_id) DO UPDATE SET "
+                f"last_mutation_id = excluded.last_mutation_id, device = excluded.device, "
+                f"last_push_at = excluded.last_push_at",
+                [c.client_id, c.staff_id, c.device_id, clamp_bigint(c.last_mutation_id), now,
+                 now],
+            ))
         # the spaces' new versions (their rows are locked since lock_spaces)
         if batch.versions:
             rows = [(v, s) for s, v in sorted(batch.versions.items())]
@@ -263,7 +300,7 @@ class SqlPushStore:
             by_type.setdefault(rec.type, {})[rec.id] = rec
         pg = d is POSTGRES
 
-        def rows_op(query: str, json_query: str, columns: Sequence[sql.Field],
+        def rows_op(query: str, json_query: str, columns: Sequence[sql.Column],
                     rows: list[tuple[Any, ...]]) -> Op:
             # PostgreSQL: the rows as one jsonb parameter when they have an exact JSON form
             payload = sql_write.pg_json_rows(rows, columns) if pg and rows else None
@@ -283,26 +320,44 @@ class SqlPushStore:
             if old:
                 ops.append(rows_op(upsert.sql, upsert.json_sql, upsert.columns,
                                    upsert.rows(old, self.server_time, d)))
+        refs = self._blob_refs(by_type)
+        if refs:
+            ops.append(("rows", sql_write.insert_sql(d, "blob_ref"), refs))
         ops.append(rows_op(sql_write.insert_sql(d, "audit_entry"),
                            sql_write.insert_json_sql("audit_entry") if pg else "",
                            sql_write.insert_columns("audit_entry"),
                            self._audit_rows(batch, now)))
         ops.append(("rows", sql_write.insert_sql(d, "sync_conflict"), [
-            (r.id, r.kind[:40], r.space, batch.versions.get(r.space, 0), r.record_type[:40],
+            (r.id, r.kind, r.space, batch.versions.get(r.space, 0), r.record_type,
              json_text(r.record_ids), json_text(r.details), json_text(r.staff_ids), "open",
              "", "", self._time(r.created_at) or now)
             for r in batch.conflicts
         ]))
-        text = d.converter(sql.Field("", "", "text"))  # PostgreSQL: no NUL characters
         ops.append(("rows", sql_write.insert_sql(d, "sync_rejection"), [
-            (rid, r.client_id, clamp_bigint(r.mutation_id), text(r.name)[:60],
-             text(r.code)[:40], text(r.reason), json_text(r.args),
-             r.staff_id if is_uuid(r.staff_id) else None, text(r.space)[:40], "open", "",
+            (rid, r.client_id, clamp_bigint(r.mutation_id), printable(r.name),
+             r.code, printable(r.reason), json_text(r.args),
+             r.staff_id if is_uuid(r.staff_id) else None, r.space, "open", "",
              self._time(r.created_at) or now)
             for rid, r in zip(sql.uuid7_batch(len(batch.rejections)), batch.rejections,
                               strict=True)
         ]))
         await self.conn.run_all(ops)
+
+    def _blob_refs(self, by_type: dict[str, dict[str, Record]]) -> list[tuple[Any, ...]]:
+        """blob_ref rows for the hashes in list fields (a record's photos): who may see a
+        blob is decided by the records that name it."""
+        out = []
+        for type_, recs in by_type.items():
+            lists = TABLES[type_].blob_lists
+            if not lists:
+                continue
+            for rec in recs.values():
+                for name in lists:
+                    for sha in rec.data.get(name) or ():
+                        if is_sha256(sha):
+                            out.append((str(uuid.uuid5(BLOB_REF_NS, f"{type_}:{rec.id}:{sha}")),
+                                        sha, type_, rec.id, rec.space))
+        return out
 
     def _audit_rows(self, batch: PushWrite, now: Any) -> list[tuple[Any, ...]]:
         versions = batch.versions

@@ -18,9 +18,10 @@ from piccolo.table import Table
 
 
 class SpaceVersion(Table, tablename="space_version"):
-    """One row per space (a site id, or ``org``); a push locks and increments it."""
+    """One row per space (``<site id>:<stream>``, or ``org``); a push locks and increments
+    it."""
 
-    space = Varchar(length=40, primary_key=True)
+    space = Varchar(length=60, primary_key=True)
     version = BigInt(default=0)
 
 
@@ -41,7 +42,7 @@ class AuditEntry(Table, tablename="audit_entry"):
     id = UUID(primary_key=True)
     record_type = Varchar(length=40)
     record_id = UUID(index=True)
-    space = Varchar(length=40, index=True)
+    space = Varchar(length=60, index=True)
     version = BigInt(default=0)
     action = Varchar(length=60)  # mutation name, or office action
     staff = UUID(null=True, default=None)
@@ -59,7 +60,7 @@ class Conflict(Table, tablename="sync_conflict"):
 
     id = UUID(primary_key=True)
     kind = Varchar(length=40, index=True)
-    space = Varchar(length=40, index=True)
+    space = Varchar(length=60, index=True)
     version = BigInt(default=0, index=True)
     record_type = Varchar(length=40)
     record_ids = JSON(default="[]")
@@ -80,12 +81,12 @@ class Rejection(Table, tablename="sync_rejection"):
     id = UUID(primary_key=True)
     client_id = UUID(index=True)
     mutation_id = BigInt()
-    name = Varchar(length=60)
+    name = Text()  # as the phone sent it (an unknown mutation's name too)
     code = Varchar(length=40)
     reason = Text()
     args = JSON(default="{}")
     staff = UUID(null=True, default=None)
-    space = Varchar(length=40, default="")
+    space = Varchar(length=60, default="")
     status = Varchar(length=20, default="open")
     resolution_note = Text(default="")
     resolved_by = UUID(null=True, default=None)
@@ -101,3 +102,26 @@ class Blob(Table, tablename="blob"):
     uploaded_by = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     note = Text(default="")
+
+
+class BlobUpload(Table, tablename="blob_upload"):
+    """Who uploaded a blob: everyone who sent its bytes (the same photo may come from two
+    phones). A mutation may name a blob its author uploaded, or one a record they may read
+    names."""
+
+    id = UUID(primary_key=True)  # uuid5 of sha256 and staff: one row per pair
+    sha256 = Varchar(length=64, index=True)
+    staff = UUID(index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class BlobRef(Table, tablename="blob_ref"):
+    """A blob named in a list field of a record (a return's photos): who may see the blob
+    follows from the records that name it. Single blob fields (a signature) are indexed
+    columns of their own tables instead."""
+
+    id = UUID(primary_key=True)  # uuid5 of record type, record id and sha256
+    sha256 = Varchar(length=64, index=True)
+    record_type = Varchar(length=40)
+    record_id = UUID()
+    space = Varchar(length=60, index=True)

@@ -18,6 +18,9 @@ class Estate:
 
 
 async def space_version(space: str) -> int:
+    """The version of a space; a bare site id means that site's keys stream."""
+    if ":" not in space:
+        space = f"{space}:keys"
     row = await SpaceVersion.select(SpaceVersion.version).where(
         SpaceVersion.space == space).first()
     return int(row["version"]) if row else 0

@@ -20,7 +20,7 @@ from server.accounts import service as accounts
 from server.accounts.tables import Staff
 from server.db import all_tables
 from server.settings import Settings
-from server.sync.tables import SyncClient
+from server.sync.tables import BlobUpload, SyncClient
 from sync import SCHEMA_VERSION
 from sync.hlc import Clock
 
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PUSH = "/api/v1/sync/push"
 PULL = "/api/v1/sync/pull"
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+SIG = "5" * 64  # the signature of every test loan
 
 
 @dataclass
@@ -63,6 +64,8 @@ async def phone(settings: Settings, staff_id: str, client_id: str | None = None)
     token, device_id = await accounts.register_device(settings, staff, uuid.UUID(cid), "test")
     if not await SyncClient.exists().where(SyncClient.client_id == cid):
         await SyncClient.insert(SyncClient(client_id=cid, staff=staff_id, device=device_id))
+    # the signature its loans carry, as if this phone had uploaded it
+    await BlobUpload.insert(BlobUpload(id=uuid.uuid4(), sha256=SIG, staff=staff_id))
     start = int(T0.timestamp() * 1000)
     ticks = iter(range(start, start + 10**9))
     return Phone(staff_id, token, device_id, cid, Clock(cid, now_ms=lambda: next(ticks)))
@@ -74,7 +77,7 @@ def lend_args(key_id: str, loan_id: str | None = None, *, at: datetime = T0,
         "loan_id": loan_id or str(uuid.uuid4()), "key_id": key_id,
         "borrower_name": "陳大文", "borrower_kind": "contractor", "id_type": "hkid",
         "id_last4": "123A", "purpose": "維修水喉", "lent_at": at.isoformat(),
-        "due_at": (at + timedelta(hours=8)).isoformat(),
+        "due_at": (at + timedelta(hours=8)).isoformat(), "signature_blob": SIG,
     }
     args.update(extra)
     return args

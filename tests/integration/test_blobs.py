@@ -96,7 +96,8 @@ async def test_refused_uploads_store_nothing(db, settings, desk, case, status, c
 async def test_download_only_for_people_who_may_see_a_record_using_it(
         client, factory, settings, db, desk) -> None:
     site, p = desk
-    colleague = await phone(settings, await factory.staff(role="patrol", sites=(site,)))
+    colleague = await phone(settings, await factory.staff(role="front_desk", sites=(site,)))
+    guard = await phone(settings, await factory.staff(role="patrol", sites=(site,)))
     elsewhere = await phone(settings, await factory.staff(role="front_desk",
                                                           sites=(await factory.site(),)))
     signature, photo, orphan = PNG, JPEG, WEBP
@@ -123,6 +124,8 @@ async def test_download_only_for_people_who_may_see_a_record_using_it(
         assert ok.status_code == 200 and ok.content == data
         denied = await client.get(url(data), headers=elsewhere.headers)
         assert denied.status_code == 404 and denied.json()["code"] == "not_found"
+        # a guard of the same site does not receive key loans: nor their signatures
+        assert (await client.get(url(data), headers=guard.headers)).status_code == 404
     assert (await client.get(url(orphan), headers=colleague.headers)).status_code == 404
     assert (await client.get(url(orphan), headers=p.headers)).status_code == 200
     missing = await client.get("/api/v1/blobs/" + "0" * 64, headers=p.headers)

@@ -26,9 +26,9 @@ async def as_admin(client, factory, *sites: str) -> str:
     return csrf_from(page.text)
 
 
-async def space_version(site: str) -> int:
+async def space_version(site: str, stream: str = "estate") -> int:
     row = await SpaceVersion.select(SpaceVersion.version).where(
-        SpaceVersion.space == site).first()
+        SpaceVersion.space == f"{site}:{stream}").first()
     return int(row["version"]) if row else 0
 
 
@@ -56,22 +56,22 @@ async def test_new_site_is_its_own_space(client, factory) -> None:
     assert "done=created" in str(r.url)
     assert "Created." in r.text
     site = await Site.select().where(Site.code == "HYG").first()
-    assert site["space"] == str(site["id"])
+    assert site["space"] == f"{site['id']}:estate"  # the site's estate stream
     assert site["version"] == 1 == await space_version(str(site["id"]))
 
 
 async def test_every_write_bumps_the_space_version(client, factory) -> None:
     site = await factory.site(name="海悅花園")
     token = await as_admin(client, factory)
-    before = await space_version(site)
+    before = {s: await space_version(site, s) for s in ("estate", "residents")}
 
     async def bumped(table, row_id: str) -> None:
-        nonlocal before
-        now = await space_version(site)
-        assert now == before + 1, "the write did not bump the site's space version"
+        stream = "residents" if table is Resident else "estate"
+        now = await space_version(site, stream)
+        assert now == before[stream] + 1, "the write did not bump its stream's space version"
         row = await table.select(table.version, table.space).where(table.id == row_id).first()
-        assert row["version"] == now and row["space"] == site
-        before = now
+        assert row["version"] == now and row["space"] == f"{site}:{stream}"
+        before[stream] = now
 
     await post(client, f"/office/sites/{site}", token, code="HYG2", name="海悅花園 (新)")
     await bumped(Site, site)

@@ -32,13 +32,16 @@ from server.app import create_app
 from server.estate.tables import Site
 from server.sync import service
 from server.sync.pull_store import SqlPullStore
+from server.sync.spaces import space_of
 from server.sync.store import SqlPushStore
 from server.sync.tables import AuditEntry, Conflict, Rejection, SpaceVersion, SyncClient
 from sync import ORG_SPACE
+from sync.client import LocalBlob
 from sync.context import Principal
 from sync.faults import FaultPlan
 from sync.memory import Send, SimulatedCrash
 from sync.storage import AuditRow, ConflictRow, RejectionRow
+from sync.streams import site_spaces
 from sync.testing import (
     STEP_KINDS,
     PhoneSpec,
@@ -88,9 +91,10 @@ class HttpHandle:
     async def prepare(self) -> None:
         await self.db.truncate()
         for i, site in enumerate(self.setup.sites):
-            await Site.insert(Site(id=site, code=f"C{i}", name=f"花園{i}", space=site,
-                                   version=1))
-            await SpaceVersion.insert(SpaceVersion(space=site, version=1))
+            await Site.insert(Site(id=site, code=f"C{i}", name=f"花園{i}",
+                                   space=space_of("site", site), version=1))
+            await SpaceVersion.insert(*[SpaceVersion(space=s, version=1)
+                                        for s in site_spaces(site)])
         for s in self.setup.staff:
             await Staff.insert(Staff(id=s.staff_id, username=f"u{s.staff_id[:8]}",
                                      display_name=s.role, password_hash="!", role=s.role))
@@ -114,6 +118,10 @@ class HttpHandle:
 
         async def send(path: str, body: Any) -> tuple[int, Any]:
             self.crashed = False
+            if isinstance(body, LocalBlob):  # a photo or signature: its bytes
+                r = await self.http.put(path, content=body.data, headers={
+                    **headers, "content-type": body.content_type})
+                return r.status_code, r.json()
             r = await self.http.post(path, json=body, headers=headers)
             if self.crashed:
                 raise SimulatedCrash("server killed before the push committed")
@@ -130,7 +138,7 @@ class HttpHandle:
         records = []
         async with service.pull_snapshot(self.db.engine) as conn:
             store = SqlPullStore(conn)
-            spaces = [*self.setup.sites, ORG_SPACE]
+            spaces = [*(s for site in self.setup.sites for s in site_spaces(site)), ORG_SPACE]
             for space, version in (await store.space_versions(spaces)).items():
                 records += await store.changed(space, 0, version, None, 10**6)
         clients = await SyncClient.select(SyncClient.client_id, SyncClient.last_mutation_id)

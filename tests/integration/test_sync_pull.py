@@ -15,6 +15,7 @@ from server.accounts.tables import StaffSite
 from server.app import create_app
 from server.estate.tables import Unit
 from server.sync.spaces import bump
+from sync.streams import streams_of
 from tests.integration.sync_support import PULL, PUSH, lend_args, phone, pull_all
 
 
@@ -89,23 +90,24 @@ async def test_a_newly_assigned_site_arrives_from_zero_and_a_lost_one_is_deleted
     staff = await factory.staff(role="front_desk", sites=(a,))
     p = await phone(settings, staff)
     await pull_all(client, p)
-    assert {d["space"] for d in p.replica.values()} == {a}
+    assert {d["space"] for d in p.replica.values()} == {f"{a}:estate", f"{a}:residents"}
     # site b has been busy for a long time (its version is far ahead of anything sent)
     for _ in range(5):
-        await bump(b)
+        await bump(f"{b}:estate")
     await StaffSite(staff=staff, site=b).save()
     # A direct write: the office's own paths (update_staff) drop the cached identity.
     auth_cache.clear()
     pages = await pull_all(client, p)
-    assert {d["space"] for d in p.replica.values()} == {a, b}
-    assert len([k for k, d in p.replica.items() if d["space"] == b]) == 1 + 1 + 3 + 3
+    assert {d["space"].split(":")[0] for d in p.replica.values()} == {a, b}
+    assert len([k for k, d in p.replica.items() if d["space"].startswith(b)]) == 1 + 1 + 3 + 3
     assert pages[-1]["total"] == 8
     # unassigned from a: the phone deletes the whole space
     await StaffSite.delete().where((StaffSite.staff == staff) & (StaffSite.site == a))
     auth_cache.clear()
     pages = await pull_all(client, p)
-    assert {"op": "del", "type": "space", "id": a} in pages[0]["patch"]
-    assert {d["space"] for d in p.replica.values()} == {b}
+    for stream in streams_of("front_desk"):
+        assert {"op": "del", "type": "space", "id": f"{a}:{stream}"} in pages[0]["patch"]
+    assert {d["space"].split(":")[0] for d in p.replica.values()} == {b}
 
 
 async def test_a_deactivated_unit_is_a_tombstone(client, settings, factory, db) -> None:
@@ -115,7 +117,7 @@ async def test_a_deactivated_unit_is_a_tombstone(client, settings, factory, db) 
     p = await phone(settings, staff)
     await pull_all(client, p)
     assert ("unit", unit) in p.replica
-    version = await bump(site)
+    version = await bump(f"{site}:estate")
     await Unit.update({Unit.active: False, Unit.version: version}).where(Unit.id == unit)
     pages = await pull_all(client, p)
     assert pages[0]["patch"] == [{"op": "del", "type": "unit", "id": unit}]

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from server.keys.tables import KeyLoan
+from server.sync.spaces import space_of
 from server.sync.tables import AuditEntry, Conflict, Rejection, SpaceVersion, SyncClient
 from tests.integration.sync_support import (
     PUSH,
@@ -82,7 +83,8 @@ async def test_every_applied_mutation_is_audited(client, factory, settings, db) 
     assert lend_row["server_time"].tzinfo is not None
     assert lend_row["changes"]["borrower_name"] == [None, "陳大文"]
     assert return_row["changes"]["returned_at"] == [None, returned]
-    version = await SpaceVersion.select().where(SpaceVersion.space == site).first()
+    version = await SpaceVersion.select().where(
+        SpaceVersion.space == space_of("key_loan", site)).first()
     assert lend_row["version"] == return_row["version"] == version["version"]
 
 
@@ -91,7 +93,7 @@ async def test_rows_read_back_through_piccolo(client, factory, settings, db) -> 
     key = await factory.key(site)
     loan = str(uuid.uuid4())
     at = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
-    args = lend_args(key, loan, at=at, signature_blob="ab" * 32, deposit="HK$100")
+    args = lend_args(key, loan, at=at, deposit="HK$100")
     await client.post(PUSH, headers=p.headers, json=p.body([p.mutation("key.lend", args)]))
     row = await KeyLoan.select().where(KeyLoan.id == loan).output(load_json=True).first()
     assert row["lent_at"] == at and row["due_at"] == at + timedelta(hours=8)
@@ -99,7 +101,7 @@ async def test_rows_read_back_through_piccolo(client, factory, settings, db) -> 
     assert str(row["lent_device"]) == p.device_id
     assert row["returned_at"] is None and row["voided"] is False
     assert row["return_photos"] == [] and row["deposit"] == "HK$100"
-    assert row["space"] == site and row["version"] == 2
+    assert row["space"] == f"{site}:keys" and row["version"] == 2
     client_row = await SyncClient.select().where(SyncClient.client_id == p.client_id).first()
     assert client_row["last_mutation_id"] == 1 and client_row["last_push_at"] is not None
     # and the pull sends the same instant back, in UTC
@@ -159,12 +161,13 @@ async def test_double_loan_is_applied_flagged_and_reaches_both_desks(client, fac
     assert await KeyLoan.count() == 2  # both facts stand
     conflict = await Conflict.select().output(load_json=True).first()
     assert conflict["kind"] == "double_loan" and conflict["status"] == "open"
-    assert set(conflict["staff_ids"]) == {desk1, desk2} and conflict["space"] == site
+    assert set(conflict["staff_ids"]) == {desk1, desk2}
+    assert conflict["space"] == f"{site}:keys"  # in the stream of its records
     for p in (p1, p2):
         await pull_all(client, p)
         seen = p.replica[("conflict", str(conflict["id"]))]
         assert seen["kind"] == "double_loan" and set(seen["staff_ids"]) == {desk1, desk2}
-        assert seen["status"] == "open" and seen["space"] == site
+        assert seen["status"] == "open" and seen["space"] == f"{site}:keys"
 
 
 async def test_voided_loan_travels_as_a_tombstone(client, factory, settings, db) -> None:

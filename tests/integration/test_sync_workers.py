@@ -22,6 +22,7 @@ from server.sync.pull_store import SqlPullStore
 from server.sync.tables import SyncClient
 from sync import ORG_SPACE, SCHEMA_VERSION
 from sync.engine import render
+from sync.streams import site_spaces
 from tests.integration.sync_support import PULL, PUSH, LiveServer, Phone, lend_args, phone
 
 PUSHERS, REQUESTS, PULLERS = 10, 15, 4
@@ -108,7 +109,8 @@ async def test_pullers_miss_nothing_while_two_workers_take_pushes(live, factory,
     async with service.pull_snapshot(db.engine) as conn:
         store = SqlPullStore(conn)
         stored = {}
-        for space, version in (await store.space_versions([*sites, ORG_SPACE])).items():
+        spaces = [*(sp for site in sites for sp in site_spaces(site)), ORG_SPACE]
+        for space, version in (await store.space_versions(spaces)).items():
             for rec in await store.changed(space, 0, version, None, 10**6):
                 op = render(rec)
                 if op.op == "put":

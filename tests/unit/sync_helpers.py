@@ -10,16 +10,32 @@ from typing import Any
 
 from sync import SCHEMA_VERSION, engine, hlc
 from sync.context import Principal
+from sync.domains import default_registry
 from sync.memory import MemoryDatabase
-from sync.mutations import default_registry
 from sync.protocol import Mutation, PullRequest, PullResponse, PushRequest, PushResponse
 from sync.registry import Registry
+from sync.storage import Record
+from sync.streams import space
 
 SITE = "11111111-1111-4111-8111-111111111111"
 OTHER = "22222222-2222-4222-8222-222222222222"
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
 REG = default_registry()
+SIG = "5" * 64  # the signature every test loan carries (each phone uploads it first)
+
+
+def keys_space(site: str = SITE) -> str:
+    return space(site, "keys")
+
+
+def new_db(*sites: str) -> MemoryDatabase:
+    """A database with the sites the office created (``SITE`` and ``OTHER`` by default)."""
+    db = MemoryDatabase()
+    db.office_write(Record("site", s, space(s, "estate"),
+                           data={"code": f"S{i}", "name": f"site {i}", "address": ""})
+                    for i, s in enumerate(sites or (SITE, OTHER)))
+    return db
 
 
 def uid() -> str:
@@ -50,6 +66,7 @@ async def push(db: MemoryDatabase, phone: Phone, muts: list[Mutation], *,
                schema: int = SCHEMA_VERSION, registry: Registry = REG,
                now: datetime = NOW) -> PushResponse:
     request = PushRequest(client_id=phone.client_id, schema_version=schema, mutations=muts)
+    db.blobs.setdefault(SIG, set()).add(phone.actor.staff_id)  # uploaded before the push
     async with db.push_transaction() as store:
         return await engine.push(store, phone.actor, request, registry=registry, now=now)
 
@@ -74,8 +91,9 @@ async def pull_all(db: MemoryDatabase, phone: Phone, cookie: str | None = None,
 
 
 def register_args(key_id: str | None = None, site: str = SITE, **over: Any) -> dict[str, Any]:
-    args = {"key_id": key_id or uid(), "site_id": site, "code": "A-017", "label": "spare",
-            "category": "public_area"}
+    key_id = key_id or uid()
+    args = {"key_id": key_id, "site_id": site, "code": f"A-{key_id[:6].upper()}",
+            "label": "spare", "category": "public_area"}
     return {**args, **over}
 
 
@@ -84,7 +102,7 @@ def lend_args(key_id: str, loan_id: str | None = None, *, at: datetime = NOW,
     args = {"loan_id": loan_id or uid(), "key_id": key_id, "borrower_name": "陳大文",
             "borrower_phone": "91234567", "borrower_kind": "contractor", "id_type": "hkid",
             "id_last4": "123A", "purpose": "維修水喉", "lent_at": at.isoformat(),
-            "due_at": (at + timedelta(hours=8)).isoformat()}
+            "due_at": (at + timedelta(hours=8)).isoformat(), "signature_blob": SIG}
     return {**args, **over}
 
 

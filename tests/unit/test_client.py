@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 
-from sync.client import LocalState, SyncClient
+from sync.client import LocalBlob, LocalState, SyncClient
 from sync.context import Principal
 from sync.errors import Reject
-from sync.memory import PUSH_PATH, MemoryDatabase, MemoryServer, Send
+from sync.memory import PUSH_PATH, MemoryServer, Send
+from tests.unit.sync_helpers import SIG, keys_space, new_db
 
 pytestmark = pytest.mark.unit
 
 SITE = "11111111-1111-4111-8111-111111111111"
+KS = keys_space(SITE)
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
 
@@ -40,24 +42,30 @@ def desk() -> Principal:
 
 def make(send: Send, actor: Principal | None = None, state: LocalState | None = None,
          sleeps: Sleeps | None = None, **kw: Any) -> SyncClient:
-    return SyncClient(state or LocalState(client_id=uid()), actor or desk(), send,
-                      now_ms=lambda: NOW_MS, sleep=sleeps or Sleeps(), rng=random.Random(1),
-                      **kw)
+    if state is None:  # a phone that has pulled its site already
+        state = LocalState(client_id=uid())
+        site = new_db(SITE).records[("site", SITE)]
+        state.records[f"site/{SITE}"] = site
+    client = SyncClient(state, actor or desk(), send,
+                        now_ms=lambda: NOW_MS, sleep=sleeps or Sleeps(), rng=random.Random(1),
+                        **kw)
+    client.state.blobs[SIG] = LocalBlob("image/png", b"signature")  # drawn on this phone
+    return client
 
 
 def server() -> MemoryServer:
-    return MemoryServer(MemoryDatabase(), clock=lambda: NOW)
+    return MemoryServer(new_db(SITE), clock=lambda: NOW)
 
 
 def register(key_id: str, **over: Any) -> dict[str, Any]:
-    return {"key_id": key_id, "site_id": SITE, "code": "A1", "label": "spare",
+    return {"key_id": key_id, "site_id": SITE, "code": f"A-{key_id[:6]}", "label": "spare",
             "category": "public_area", **over}
 
 
 def lend(key_id: str, loan_id: str, **over: Any) -> dict[str, Any]:
     return {"loan_id": loan_id, "key_id": key_id, "borrower_name": "陳大文",
             "borrower_kind": "resident", "lent_at": NOW.isoformat(),
-            "due_at": (NOW + timedelta(hours=8)).isoformat(), **over}
+            "due_at": (NOW + timedelta(hours=8)).isoformat(), "signature_blob": SIG, **over}
 
 
 async def test_writes_show_at_once_and_the_server_state_replaces_them_after_sync() -> None:
@@ -73,7 +81,7 @@ async def test_writes_show_at_once_and_the_server_state_replaces_them_after_sync
     assert await phone.sync() == "synced"
     assert phone.pending == [] and phone.state.confirmed_through == 2
     confirmed = phone.replica[("key_loan", loan_id)]
-    assert confirmed.version == 1 and confirmed.space == SITE
+    assert confirmed.version == 1 and confirmed.space == KS
     assert confirmed.data == srv.db.records[("key_loan", loan_id)].data
 
 
@@ -199,7 +207,7 @@ async def test_update_required_stops_and_keeps_the_outbox() -> None:
     phone.mutate("key.register", register(uid()))
     assert await phone.sync() == "update_required"
     assert await phone.sync() == "update_required"  # stays stopped
-    assert len(phone.pending) == 1 and not srv.db.records
+    assert len(phone.pending) == 1 and not [k for k in srv.db.records if k[0] == "key"]
     phone.update_app()
     assert await phone.sync() == "synced"
     assert phone.pending == []

@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-import msgspec
 import pytest
 
 from sync import SCHEMA_VERSION, engine, hlc
 from sync.context import Context
+from sync.domains import build_registry
 from sync.errors import ClientMismatch, MutationGap, Reject, TryAgain, UpdateRequired
-from sync.memory import MemoryDatabase, MemoryPushStore
-from sync.mutations import build_registry
+from sync.kit.args import id_arg
+from sync.memory import MemoryPushStore
 from sync.protocol import PushRequest, PushResponse
-from sync.registry import MutationSpec
+from sync.registry import MutationSpec, SpaceFrom
 from sync.storage import Ref
 from tests.unit.sync_helpers import (
     NOW,
@@ -25,7 +25,9 @@ from tests.unit.sync_helpers import (
     REG,
     SITE,
     Phone,
+    keys_space,
     lend_args,
+    new_db,
     person,
     pull,
     pull_all,
@@ -37,18 +39,19 @@ from tests.unit.sync_helpers import (
 )
 
 pytestmark = pytest.mark.unit
+KS = keys_space()
 
 
 # --- applied ------------------------------------------------------------------------------
 
 async def test_register_and_lend_in_one_push_later_mutations_see_earlier_ones() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     key_id, loan_id = uid(), uid()
     resp = await push(db, desk, [desk.m("key.register", register_args(key_id)),
                                  desk.m("key.lend", lend_args(key_id, loan_id))])
     assert resp == PushResponse(last_mutation_id=2, applied=2, rejected=0, conflicts=0)
     loan = db.records[("key_loan", loan_id)]
-    assert loan.space == SITE and loan.version == 1 == db.versions[SITE]
+    assert loan.space == KS and loan.version == 1 == db.versions[KS]
     assert loan.data["lent_by"] == desk.actor.staff_id  # from the actor, not from args
     assert loan.data["lent_device"] == desk.actor.device_id
     assert loan.data["site_id"] == SITE and loan.data["returned_at"] is None
@@ -61,25 +64,25 @@ async def test_register_and_lend_in_one_push_later_mutations_see_earlier_ones() 
 
 
 async def test_one_version_per_space_per_push() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     keys = [uid() for _ in range(3)]
     await push(db, desk, [desk.m("key.register", register_args(k)) for k in keys])
     await push(db, desk, [desk.m("key.lend", lend_args(k)) for k in keys])
-    assert db.versions == {SITE: 2}
+    assert {s: v for s, v in db.versions.items() if s == KS} == {KS: 2}
     assert {r.version for r in db.records.values() if r.type == "key_loan"} == {2}
 
 
 # --- retries and gaps ---------------------------------------------------------------------
 
 async def test_a_retried_push_is_acknowledged_and_skipped() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     muts = [desk.m("key.register", register_args()), desk.m("key.register", register_args())]
     first = await push(db, desk, muts)
-    audit_rows, version = len(db.audit), db.versions[SITE]
+    audit_rows, version = len(db.audit), db.versions[KS]
     again = await push(db, desk, muts)
     assert first.applied == 2
     assert again == PushResponse(last_mutation_id=2, applied=0, rejected=0, conflicts=0)
-    assert len(db.audit) == audit_rows and db.versions[SITE] == version
+    assert len(db.audit) == audit_rows and db.versions[KS] == version
     third = desk.m("key.register", register_args())
     resp = await push(db, desk, [*muts, third])  # an old batch grown by one
     assert resp.applied == 1 and resp.last_mutation_id == 3
@@ -87,18 +90,19 @@ async def test_a_retried_push_is_acknowledged_and_skipped() -> None:
 
 @pytest.mark.parametrize("ids", [[2], [1, 3], [2, 1], [1, 1]])
 async def test_a_gap_is_a_409_and_nothing_is_written(ids: list[int]) -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     muts = [desk.m("key.register", register_args(), id_=i) for i in ids]
     with pytest.raises(MutationGap) as exc:
         await push(db, desk, muts)
     assert exc.value.status == 409 and exc.value.code == "mutation_gap"
     assert exc.value.expected_id == 1
     assert exc.value.body().expected_mutation_id == 1
-    assert db.commits == 0 and not db.records and not db.clients
+    assert db.commits == 0 and not db.clients
+    assert not [k for k in db.records if k[0] != "site"]
 
 
 async def test_a_crash_before_commit_loses_nothing_committed_and_the_retry_applies_once() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     key_id = await with_key(db, desk)
     before = (dict(db.records), dict(db.versions), len(db.audit))
     lend = desk.m("key.lend", lend_args(key_id))
@@ -114,7 +118,7 @@ async def test_a_crash_before_commit_loses_nothing_committed_and_the_retry_appli
 # --- rejections ---------------------------------------------------------------------------
 
 async def test_a_rejection_advances_the_client_and_the_next_pull_returns_it_once() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     resp = await push(db, desk, [desk.m("key.lend", lend_args(uid()))])
     assert resp == PushResponse(last_mutation_id=1, applied=0, rejected=1, conflicts=0)
     page = await pull(db, desk)
@@ -131,39 +135,62 @@ async def test_a_rejected_mutation_leaves_no_partial_effect() -> None:
         ctx.insert("key", args.key_id, {"site_id": SITE})
         raise Reject("nope", "changed my mind")
 
-    class Args(msgspec.Struct, forbid_unknown_fields=True):
-        key_id: str
-
     registry = build_registry()
     registry.register(MutationSpec(
-        name="test.half", args_type=Args, refs=lambda a: [Ref("key", a.key_id)],
-        lookups=lambda a: [], space=lambda a, s: SITE, apply=half_then_reject,
+        name="test.half", args=(id_arg("key_id", "key"), id_arg("site_id", "site")),
+        space_from=(SpaceFrom("site_id", stream="keys"),), apply=half_then_reject,
         roles=frozenset({"front_desk"})))
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     ok = uid()
-    resp = await push(db, desk, [desk.m("test.half", {"key_id": uid()}),
+    resp = await push(db, desk, [desk.m("test.half", {"key_id": uid(), "site_id": SITE}),
                                  desk.m("key.register", register_args(ok))], registry=registry)
     assert (resp.applied, resp.rejected, resp.last_mutation_id) == (1, 1, 2)
-    assert list(db.records) == [("key", ok)]
+    assert [k for k in db.records if k[0] == "key"] == [("key", ok)]
     assert db.rejections[desk.client_id][0].code == "nope"
 
 
 @pytest.mark.parametrize(("name", "args", "code", "reason"), [
     ("key.fly", {}, "unknown_mutation", "unknown mutation"),
-    ("key.lend", {"loan_id": "x"}, "invalid_args", "args.loan_id"),
-    ("key.lend", lend_args(uid(), extra=1), "invalid_args", "unknown field `extra`"),
+    ("key.lend", {"loan_id": "x"}, "invalid_args", "key_id: Required."),
+    ("key.lend", {**lend_args(uid()), "loan_id": "x"}, "invalid_args",
+     "loan_id: Not a valid id."),
+    ("key.lend", lend_args(uid(), extra=1), "invalid_args", "extra: Unknown field."),
     ("key.lend", lend_args(uid(), due_at=(NOW - timedelta(hours=1)).isoformat()),
-     "invalid_args", "due_at is before lent_at"),
-    ("key.lend", lend_args(uid(), id_last4="12345"), "invalid_args", "args.id_last4"),
-    ("key.lend", lend_args(uid(), id_type="none"), "invalid_args", "id_last4 must be empty"),
-    ("key.lend", lend_args(uid(), lent_at="2025-01-06T09:00:00"), "invalid_args", "timezone"),
-    ("key.register", register_args(category="garage"), "invalid_args", "args.category"),
-    ("key.update", {"key_id": uid(), "fields": {}}, "invalid_args", "nothing to update"),
-    ("key.update", {"key_id": uid(), "fields": {"code": "X"}}, "invalid_args", "`code`"),
+     "invalid_args", "due_at: The key must be due back after it is lent."),
+    ("key.lend", lend_args(uid(), id_last4="12345"), "invalid_args",
+     "id_last4: Only the last 4 characters of an ID number are kept"),
+    ("key.lend", lend_args(uid(), id_type="none"), "invalid_args",
+     "id_last4: Choose the ID type, or leave the last 4 characters empty."),
+    ("key.lend", lend_args(uid(), id_last4="12"), "invalid_args",
+     "id_last4: Enter exactly the last 4 characters of the ID."),
+    ("key.lend", lend_args(uid(), lent_at="2025-01-06T09:00:00"), "invalid_args",
+     "lent_at: Not a valid date and time."),
+    ("key.lend", lend_args(uid(), due_at="9999-01-06T09:00:00+08:00"), "invalid_args",
+     "due_at: Enter a date between 2000 and 2099."),
+    ("key.lend", lend_args(uid(), lent_at="0001-01-01T00:00:00+14:00"), "invalid_args",
+     "lent_at: Enter a date between 2000 and 2099."),
+    ("key.lend", lend_args(uid(), borrower_name="x" * 121), "invalid_args",
+     "borrower_name: At most 120 characters."),
+    ("key.lend", lend_args(uid(), borrower_name="\u200b \u200b"), "invalid_args",
+     "borrower_name: Required."),
+    ("key.lend", lend_args(uid(), borrower_name="a\x00b"), "invalid_args",
+     "borrower_name: Remove control characters"),
+    ("key.lend", lend_args(uid(), signature_blob=""), "invalid_args",
+     "signature_blob: Required."),
+    ("key.register", register_args(category="garage"), "invalid_args",
+     "category: Choose one of the listed values."),
+    ("key.register", register_args(code="K\u202e1-TAG"), "invalid_args",
+     "code: Remove control characters"),
+    ("key.update", {"key_id": uid(), "fields": {}}, "invalid_args",
+     "fields: Nothing to change."),
+    ("key.update", {"key_id": uid(), "fields": {"site_id": "X"}}, "invalid_args",
+     "fields.site_id: Unknown field."),
+    ("key.update", {"key_id": uid(), "fields": {"retired": "yes"}}, "invalid_args",
+     "fields.retired: Wrong type of value."),
 ])
 async def test_invalid_mutations_become_readable_rejections(
         name: str, args: dict[str, Any], code: str, reason: str) -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     resp = await push(db, desk, [desk.m(name, args)])
     assert resp.rejected == 1 and resp.last_mutation_id == 1
     row = db.rejections[desk.client_id][0]
@@ -172,13 +199,13 @@ async def test_invalid_mutations_become_readable_rejections(
 
 
 async def test_an_invalid_hlc_is_rejected() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     await push(db, desk, [desk.m("key.register", register_args(), stamp="yesterday")])
     assert db.rejections[desk.client_id][0].code == "invalid_hlc"
 
 
 async def test_forbidden_role_and_site_are_rejections() -> None:
-    db, desk, guard = MemoryDatabase(), Phone(person()), Phone(person("patrol"))
+    db, desk, guard = new_db(), Phone(person()), Phone(person("patrol"))
     key_id = await with_key(db, desk)
     loan_id = uid()
     await push(db, desk, [desk.m("key.lend", lend_args(key_id, loan_id))])
@@ -200,7 +227,7 @@ async def test_forbidden_role_and_site_are_rejections() -> None:
 # --- conflicts ----------------------------------------------------------------------------
 
 async def test_double_loan_keeps_both_loans_and_flags_a_conflict() -> None:
-    db, desk1, desk2 = MemoryDatabase(), Phone(person()), Phone(person())
+    db, desk1, desk2 = new_db(), Phone(person()), Phone(person())
     key_id = await with_key(db, desk1)
     first, second = uid(), uid()
     await push(db, desk1, [desk1.m("key.lend", lend_args(key_id, first))])
@@ -214,16 +241,16 @@ async def test_double_loan_keeps_both_loans_and_flags_a_conflict() -> None:
     assert [lo["lent_by"] for lo in conflict.details["loans"]] == [
         desk1.actor.staff_id, desk2.actor.staff_id]
     assert conflict.staff_ids == [desk1.actor.staff_id, desk2.actor.staff_id]
-    assert conflict.space == SITE and conflict.created_at == "2025-01-06T09:00:00+00:00"
+    assert conflict.space == KS and conflict.created_at == "2025-01-06T09:00:00+00:00"
     # the conflict travels to the site's phones, stamped with the push's version
     pages, _ = await pull_all(db, desk1)
     sent = {(op.type, op.id): op.data for p in pages for op in p.patch}
     assert sent[("conflict", conflict.id)]["kind"] == "double_loan"
-    assert sent[("conflict", conflict.id)]["version"] == db.versions[SITE]
+    assert sent[("conflict", conflict.id)]["version"] == db.versions[KS]
 
 
 async def test_double_loan_within_one_batch() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     key_id = await with_key(db, desk)
     resp = await push(db, desk, [desk.m("key.lend", lend_args(key_id)),
                                  desk.m("key.lend", lend_args(key_id))])
@@ -231,7 +258,7 @@ async def test_double_loan_within_one_batch() -> None:
 
 
 async def test_double_return_keeps_the_first_and_records_the_second() -> None:
-    db, desk1, desk2 = MemoryDatabase(), Phone(person()), Phone(person())
+    db, desk1, desk2 = new_db(), Phone(person()), Phone(person())
     key_id = await with_key(db, desk1)
     loan_id = uid()
     await push(db, desk1, [desk1.m("key.lend", lend_args(key_id, loan_id)),
@@ -253,7 +280,7 @@ async def test_double_return_keeps_the_first_and_records_the_second() -> None:
 
 
 async def test_return_before_loan_is_applied_and_flagged() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     key_id = await with_key(db, desk)
     loan_id = uid()
     resp = await push(db, desk, [
@@ -270,7 +297,7 @@ async def test_return_before_loan_is_applied_and_flagged() -> None:
 
 async def test_field_lww_the_later_hlc_wins_whatever_the_arrival_order_and_the_loser_is_kept() \
         -> None:
-    db, desk1, desk2 = MemoryDatabase(), Phone(person()), Phone(person())
+    db, desk1, desk2 = new_db(), Phone(person()), Phone(person())
     key_id = await with_key(db, desk1)
     early = hlc.HLC(NOW_MS - 5000, 0, "aaaaaaaaaaaa").encode()
     late = hlc.HLC(NOW_MS - 1000, 0, "bbbbbbbbbbbb").encode()
@@ -295,7 +322,7 @@ async def test_field_lww_the_later_hlc_wins_whatever_the_arrival_order_and_the_l
 
 
 async def test_an_hlc_far_ahead_is_clamped_and_both_values_are_kept() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     key_id = await with_key(db, desk)
     ahead = hlc.HLC(NOW_MS + 86_400_000, 3, "cccccccccccc").encode()
     loan_id = uid()
@@ -318,8 +345,6 @@ async def test_an_hlc_far_ahead_is_clamped_and_both_values_are_kept() -> None:
 
 async def test_schema_versions_current_and_previous_accepted_others_update_required(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(engine, "ACCEPTED_SCHEMA_VERSIONS", frozenset({1, 2}))
     upgraded = []
 
     def upgrade(version: int, args: dict[str, Any]) -> dict[str, Any]:
@@ -330,14 +355,15 @@ async def test_schema_versions_current_and_previous_accepted_others_update_requi
     spec = registry.get("key.register")
     assert spec is not None
     registry._specs["key.register"] = MutationSpec(**{
-        f: getattr(spec, f) for f in spec.__dataclass_fields__} | {"upgrade": upgrade})
-    db, desk = MemoryDatabase(), Phone(person())
+        f: getattr(spec, f) for f in spec.__dataclass_fields__ if f != "decoder"}
+        | {"upgrade": upgrade})
+    db, desk = new_db(), Phone(person())
     old = await push(db, desk, [desk.m("key.register", register_args(legacy=1))], schema=1,
                      registry=registry)
-    new = await push(db, desk, [desk.m("key.register", register_args())], schema=2,
-                     registry=registry)
+    new = await push(db, desk, [desk.m("key.register", register_args())],
+                     schema=SCHEMA_VERSION, registry=registry)
     assert (old.applied, new.applied, upgraded) == (1, 1, [1])
-    for bad in (0, 3):
+    for bad in (0, SCHEMA_VERSION + 1):
         with pytest.raises(UpdateRequired) as exc:
             await push(db, desk, [desk.m("key.register", register_args())], schema=bad)
         assert exc.value.code == "update_required" and exc.value.status == 426
@@ -354,7 +380,7 @@ def test_the_accepted_versions_are_current_and_previous() -> None:
 
 
 async def test_a_client_of_another_staff_member_is_refused() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     await push(db, desk, [desk.m("key.register", register_args())])
     thief = Phone(person())
     thief.client_id = desk.client_id
@@ -370,10 +396,9 @@ async def test_a_bug_in_a_rule_becomes_a_rejection_and_the_queue_moves_on() -> N
     registry = build_registry()
     spec = registry.get("key.update")
     assert spec is not None
-    registry.register(MutationSpec(name="test.buggy", args_type=spec.args_type, refs=spec.refs,
-                                   lookups=spec.lookups, space=spec.space, apply=buggy,
-                                   roles=spec.roles))
-    db, desk = MemoryDatabase(), Phone(person())
+    registry.register(MutationSpec(name="test.buggy", args=spec.args,
+                                   space_from=spec.space_from, apply=buggy, roles=spec.roles))
+    db, desk = new_db(), Phone(person())
     key_id = await with_key(db, desk)
     resp = await push(db, desk, [
         desk.m("test.buggy", {"key_id": key_id, "fields": {"label": "x"}}),
@@ -383,7 +408,7 @@ async def test_a_bug_in_a_rule_becomes_a_rejection_and_the_queue_moves_on() -> N
 
 
 async def test_a_record_created_concurrently_in_an_unknown_space_retries_the_push() -> None:
-    db, desk = MemoryDatabase(), Phone(person())
+    db, desk = new_db(), Phone(person())
     key_id = await with_key(db, desk)
 
     class Racy(MemoryPushStore):

@@ -27,7 +27,7 @@ def sync_modules() -> list[str]:
 def test_every_sync_module_is_found() -> None:
     names = sync_modules()
     for expected in ("sync.engine", "sync.hlc", "sync.registry", "sync.memory", "sync.client",
-                     "sync.mutations.keys", "sync.testing"):
+                     "sync.domains.keys.rules", "sync.testing", "sync.kit.args"):
         assert expected in names
 
 

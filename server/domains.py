@@ -1,0 +1,36 @@
+"""The server side of every domain: one line each. A domain's package has ``routes.py``
+(its pages) and may have ``domain.py`` with ``register(presenters)``: what it adds to the
+office's generic pages (server/review/present.py). docs/domains.md has the whole recipe."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import Any
+
+DOMAINS: tuple[str, ...] = (
+    "server.estate",
+    "server.keys",
+)
+
+
+def routes() -> list[Any]:
+    out: list[Any] = []
+    for name in DOMAINS:
+        out += importlib.import_module(f"{name}.routes").routes
+    return out
+
+
+@cache
+def register_presenters() -> None:
+    """Every domain's additions to the review pages (once per process)."""
+    from server.review.present import PRESENTERS
+
+    for name in DOMAINS:
+        try:
+            module = importlib.import_module(f"{name}.domain")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{name}.domain":
+                raise
+            continue
+        module.register(PRESENTERS)

@@ -1,0 +1,46 @@
+"""The domains on the sync kit. Each is a module (or package) with ``RECORDS`` (record
+declarations) and ``MUTATIONS`` (mutation specs); adding a domain means writing its folder
+and naming it in :data:`DOMAINS` — one line (docs/domains.md)."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import Any
+
+from sync.kit.conflicts import CONFLICT
+from sync.registry import Registry
+
+DOMAINS: tuple[str, ...] = (
+    "sync.domains.estate",
+    "sync.domains.keys",
+)
+
+
+def build_registry(domains: tuple[str, ...] = DOMAINS) -> Registry:
+    registry = Registry()
+    registry.declare([CONFLICT])
+    for name in domains:
+        module = importlib.import_module(name)
+        registry.declare(module.RECORDS)
+        for spec in module.MUTATIONS:
+            registry.register(spec)
+    return registry
+
+
+def scenarios(domains: tuple[str, ...] = DOMAINS) -> list[Any]:
+    """The domains' convergence scenarios (a ``scenario`` module beside their rules)."""
+    out = []
+    for name in domains:
+        try:
+            out.append(importlib.import_module(f"{name}.scenario"))
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"{name}.scenario", name):
+                raise
+    return out
+
+
+@cache
+def default_registry() -> Registry:
+    """Every domain's records and mutations (built once)."""
+    return build_registry()

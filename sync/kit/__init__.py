@@ -1,0 +1,1 @@
+"""The domain kit: record declarations, argument checks, streams, export to the phone."""

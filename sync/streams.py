@@ -1,0 +1,77 @@
+"""Sync streams: who receives what, declared as data (as PowerSync's bucket rules are).
+
+A *space* is a site × a stream — ``<site id>:<stream>`` — plus the org-wide space ``org``.
+Every record type belongs to one stream (its declaration says which); every role reads a set
+of streams at each of its sites. Per-space version rows, locks and cursors work unchanged:
+spaces are only finer, so a guard's phone never receives key borrowers' phone numbers or
+residents' details, and pushes to different streams of one site do not contend.
+
+Streams of domains still to come (patrol, cards, visits, desk) are declared here already and
+stay empty until their records arrive. ``tests/integration/test_sync_streams.py`` proves the
+matrix on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sync import ORG_SPACE
+
+SEPARATOR = ":"
+
+# Roles (the server's staff roles): patrol guard, technician, front desk, supervisor, admin.
+ROLES = ("patrol", "technician", "front_desk", "supervisor", "admin")
+# These read every stream of their sites.
+EVERYTHING = frozenset({"admin", "supervisor"})
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    name: str
+    readers: frozenset[str]  # roles that read it (besides admin and supervisor)
+    description: str = ""
+
+
+STREAMS: tuple[Stream, ...] = (
+    Stream("estate", frozenset(ROLES), "sites, buildings, units"),
+    Stream("residents", frozenset({"front_desk"}), "residents of units (personal data)"),
+    Stream("keys", frozenset({"front_desk"}), "key register and key loans"),
+    Stream("patrol", frozenset({"patrol"}), "patrol rounds (to come)"),
+    Stream("cards", frozenset({"front_desk"}), "IC cards (to come)"),
+    Stream("visits", frozenset({"technician"}), "repair requests and in-home visits (to come)"),
+    Stream("desk", frozenset({"front_desk", "patrol"}), "front-desk logs (to come)"),
+)
+BY_NAME = {s.name: s for s in STREAMS}
+
+
+def space(site_id: str, stream: str) -> str:
+    """The space of ``stream`` at ``site_id``."""
+    return f"{site_id}{SEPARATOR}{stream}"
+
+
+def site_of(space_id: str) -> str:
+    """The site a space belongs to ("" for ``org``)."""
+    site, sep, _stream = space_id.partition(SEPARATOR)
+    return site if sep else ""
+
+
+def stream_of(space_id: str) -> str:
+    _site, sep, stream = space_id.partition(SEPARATOR)
+    return stream if sep else ""
+
+
+def streams_of(role: str) -> tuple[str, ...]:
+    """The streams ``role`` reads at each of its sites."""
+    return tuple(s.name for s in STREAMS if role in EVERYTHING or role in s.readers)
+
+
+def readable_spaces(role: str, sites: Iterable[str]) -> frozenset[str]:
+    """Every space a person of ``role`` assigned to ``sites`` receives (``org`` included)."""
+    streams = streams_of(role)
+    return frozenset({ORG_SPACE, *(space(site, s) for site in sites for s in streams)})
+
+
+def site_spaces(site_id: str) -> list[str]:
+    """Every stream's space of one site (the office's writes to a site, a new site)."""
+    return [space(site_id, s.name) for s in STREAMS]
