@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sync import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION, streams
@@ -126,6 +127,36 @@ async def _check_blobs(store: PushStore, actor: Principal, plan: Sequence[_Plann
                 "nor is it on a record they may read; upload it first")
 
 
+def _followed(plan: Sequence[_Planned], loaded: Mapping[tuple[str, str], Any],
+              refs: set[Ref]) -> set[Ref]:
+    """The records named by fields of loaded records, where a spec ``follows`` them."""
+    out: set[Ref] = set()
+    for p in plan:
+        if p.reject is not None or p.spec is None or not p.spec.follows:
+            continue
+        for arg, field_name in p.spec.follows:
+            ref = next((r for r in p.refs if getattr(p.args, arg, None) == r.id), None)
+            record = loaded.get((ref.type, ref.id)) if ref is not None else None
+            if record is None:
+                continue
+            value = record.data.get(field_name)
+            declared = _ref_types().get((record.type, field_name))
+            if isinstance(value, str) and value and declared:
+                target = Ref(declared, value)
+                if target not in refs:
+                    out.add(target)
+    return out
+
+
+@cache
+def _ref_types() -> dict[tuple[str, str], str]:
+    """(record type, field) -> the record type a declared reference names."""
+    from sync.domains import default_registry
+
+    return {(t.name, f.name): f.ref for t in default_registry().records for f in t.fields
+            if f.kind == "uuid" and f.ref}
+
+
 @dataclass
 class _Outcome:
     versions: dict[str, int]
@@ -139,19 +170,11 @@ async def _run(store: PushStore, actor: Principal, plan: list[_Planned], *, who:
                client_id: str, now: datetime) -> _Outcome:
     """Steps 6–11 over a decoded plan: spaces, authorisation, locks, loads, the rules,
     versions. Nothing is written yet."""
-    # 6. Resolve spaces
+    # 6.–7. Resolve each space, in batch order, and authorise role and site; only an
+    # authorised mutation's created records place the mutations after it (as if each were
+    # applied alone: the phone's copy of the rules resolves them in order too)
     all_refs = {ref for p in plan for ref in p.refs}
     known = dict(await store.spaces_of(list(all_refs))) if all_refs else {}
-    for p in plan:
-        if p.reject is None and p.spec is not None:
-            try:
-                p.space = p.spec.space(p.args, known)
-                for ref in p.spec.created(p.args) if p.space else ():
-                    known.setdefault(ref, p.space)
-            except Exception as exc:  # a bug in a rule must not wedge the queue
-                p.reject = _failed(p.mutation, who, exc)
-
-    # 7. Authorise role, site and blobs
     refs: set[Ref] = set()
     lookups: set[Lookup] = set()
     spaces: set[str] = set()
@@ -159,24 +182,32 @@ async def _run(store: PushStore, actor: Principal, plan: list[_Planned], *, who:
         if p.reject is not None or p.spec is None:
             continue
         try:
+            p.space = p.spec.space(p.args, known)
             p.spec.authorize(actor, p.space)
             lookups.update(p.spec.lookups(p.args))
         except Reject as r:
             p.reject = r
             continue
-        except Exception as exc:
+        except Exception as exc:  # a bug in a rule must not wedge the queue
             p.reject = _failed(p.mutation, who, exc)
             continue
-        refs.update(p.refs)
         if p.space:
+            for ref in p.spec.created(p.args):
+                known.setdefault(ref, p.space)
             spaces.add(p.space)
+        refs.update(p.refs)
     await _check_blobs(store, actor, plan)
 
     # 8. Lock the spaces, sorted
     versions = await store.lock_spaces(sorted(spaces)) if spaces else {}
 
-    # 9. Load refs and lookups in one call
+    # 9. Load refs and lookups in one call (and what they refer to, where a rule follows a
+    # reference: one more call)
     loaded = await store.load(list(refs), list(lookups)) if refs or lookups else []
+    followed = _followed(plan, {(r.type, r.id): r for r in loaded}, refs)
+    if followed:
+        refs |= followed
+        loaded += await store.load(list(followed), [])
     view = View({(r.type, r.id): r for r in loaded},
                 refs={(r.type, r.id) for r in refs},
                 lookups={(lk.type, lk.field, lk.value) for lk in lookups})
@@ -265,7 +296,7 @@ async def push(
     rejections = [RejectionRow(
         client_id=request.client_id, mutation_id=p.mutation.id, name=p.mutation.name,
         code=p.reject.code, reason=p.reject.reason, args=p.mutation.args,
-        staff_id=actor.staff_id, space=p.space, created_at=server_time,
+        staff_id=actor.staff_id, space=p.space, created_at=server_time, field=p.reject.field,
     ) for p in out.rejected if p.reject is not None]
     await store.write(PushWrite(
         client=ClientState(client_id=request.client_id, staff_id=actor.staff_id,

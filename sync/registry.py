@@ -57,6 +57,8 @@ class MutationSpec:
       later mutations of the same batch (a lend right after a register) resolve their space;
     * ``lookups(a)`` — records the rule finds by a field value (the server loads them with
       the records named by the arguments' references, in one query per push);
+    * ``follows`` — (argument, field): the record that field of the record the argument
+      names refers to (a key's unit, for key.update's checks), loaded after the first;
     * ``upgrade(schema_version, raw_args)`` — arguments of an older accepted schema version
       in the current shape.
     """
@@ -69,6 +71,7 @@ class MutationSpec:
     check: Check | None = None
     creates: tuple[tuple[str, str], ...] = ()
     lookups: Callable[[Any], list[Lookup]] = _no_lookups
+    follows: tuple[tuple[str, str], ...] = ()
     upgrade: Callable[[int, dict[str, Any]], dict[str, Any]] = _same_args
     label: str = field(default="", compare=False)  # the audit's words for it ("Lent")
     description: str = field(default="", compare=False)

@@ -100,6 +100,7 @@ class RejectionRow(msgspec.Struct):
     staff_id: str | None
     space: str
     created_at: str
+    field: str = ""  # the argument at fault, when one is
 
 
 class PushWrite(msgspec.Struct):

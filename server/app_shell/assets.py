@@ -18,6 +18,8 @@ from pathlib import Path
 
 from server.lib.headers import CSP
 from server.lib.i18n import LANGUAGES, LOCALE_DIR, PHONE_AREAS, catalog
+from sync.domains import default_registry
+from sync.kit.export import export
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "web" / "static"
@@ -105,6 +107,7 @@ def assets() -> Assets:
     i18n_hashes = {lang: _digest(catalog_json(lang)) for lang in LANGUAGES}
     po_files = sorted(LOCALE_DIR.rglob("*.po"))
     build = _digest(
+        json.dumps(export(default_registry()), sort_keys=True).encode(),
         json.dumps(hashes, sort_keys=True).encode(),
         json.dumps(i18n_hashes, sort_keys=True).encode(),
         (TEMPLATES / SHELL_TEMPLATE).read_bytes(),

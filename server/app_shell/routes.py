@@ -27,8 +27,15 @@ from markupsafe import Markup
 from server.app_shell.assets import SHELL_TEMPLATE, Assets, assets, catalog_json
 from server.lib.headers import CSP
 from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext
+from sync import SCHEMA_VERSION
+from sync.domains import default_registry
+from sync.kit.export import export
 
-SCHEMA_VERSION = 1
+
+def kit_data() -> dict[str, Any]:
+    """The declarations the phone's kit checks and applies by (sync/kit/export.py)."""
+    return export(default_registry())
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css",
                ".png": "image/png", ".json": "application/json"}
@@ -82,6 +89,7 @@ def worker_script(a: Assets, default_language: str) -> str:
     config = {
         "build": a.build,
         "schemaVersion": SCHEMA_VERSION,
+        "kit": kit_data(),
         "precache": a.precache(),
         "modules": a.module_urls(),
         "shell": {lang: a.shell_url(lang) for lang in LANGUAGES},

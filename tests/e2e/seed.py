@@ -16,7 +16,9 @@ from server.demo.loader import DEMO_PASSWORD, load_demo
 from server.estate.tables import Site
 from server.keys.tables import KeyTag
 from server.lib.security import hash_password
+from server.sync.spaces import space_of
 from server.sync.tables import SpaceVersion
+from sync.streams import site_spaces
 
 PERF_KEYS = 500
 
@@ -35,12 +37,13 @@ async def seed(url: str) -> None:
         await StaffSite(staff=desk2.id, site=hyg["id"]).save()
 
         perf_id = uuid.uuid4()
-        await Site.insert(Site(id=perf_id, code="PRF", name="測試花園", space=str(perf_id),
-                               version=1))
-        await SpaceVersion.insert(SpaceVersion(space=str(perf_id), version=1))
+        await Site.insert(Site(id=perf_id, code="PRF", name="測試花園",
+                               space=space_of("site", str(perf_id)), version=1))
+        await SpaceVersion.insert(*[SpaceVersion(space=s, version=1)
+                                    for s in site_spaces(str(perf_id))])
         await KeyTag.insert(*[
             KeyTag(site=perf_id, code=f"PRF-K{n:03d}", label=f"公共地方 {n}",
-                   category="public_area", space=str(perf_id), version=1)
+                   category="public_area", space=space_of("key", str(perf_id)), version=1)
             for n in range(1, PERF_KEYS + 1)
         ])
         perf = Staff(username="perfdesk", display_name="測試前台", password_hash=password,

@@ -31,7 +31,7 @@ def test_a_changed_file_gives_a_new_worker_byte_for_byte() -> None:
 def test_app_modules_share_one_hash_so_relative_imports_resolve() -> None:
     a = assets()
     modules = [p for p in a.hashes if p.startswith("app/") and p.endswith(".js")]
-    assert "app/views/keys.js" in modules and "app/sw.js" in modules
+    assert "app/keys/views.js" in modules and "app/sw.js" in modules
     assert {a.hashes[p] for p in modules} == {a.app_hash}
     assert len({a.hashes[p] for p in a.hashes}) > 1  # the others are hashed one by one
 

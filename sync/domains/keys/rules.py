@@ -286,6 +286,7 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         args=(id_arg("key_id", KEY), fields_arg("fields", KEY_TYPE, KEY_TYPE.lww)),
         space_from=(KEY_SPACE,),
         apply=_update, roles=WRITERS,
+        follows=(("key_id", "unit_id"),),  # the key's unit: a new label must not show it
         lookups=lambda a: [Lookup(KEY, "code", a.fields["code"])] if "code" in a.fields
         else [],
         description="Correct a key's code, label, category, notes, unit or retired flag "

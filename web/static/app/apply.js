@@ -2,32 +2,99 @@
 /**
  * The replica is server state with this phone's pending mutations applied on top.
  *
- * A record a pending mutation changed carries `local: 1`, the server's version it was based
- * on (`base`, or null for a record the phone created) and the ids that touched it (`pend`).
- * After every complete pull (`applyPull`): patches land on `base` for local records (the
- * optimistic data stays on screen), acknowledged mutations leave the outbox, every local
- * record is put back to its server version, and the still-pending mutations are applied
- * again in order — replica = server state + re-applied pending mutations (a rebase).
+ * A mutation runs through the kit's engine (kit/engine.js: the server's steps and the
+ * domain's own rules, registered in domains.js) over the replica; what it stages is written
+ * back marked `local: 1`, with the server's version it was based on (`base`, or null for a
+ * record the phone created) and the ids that touched it (`pend`). After every complete pull
+ * (`applyPull`): patches land on `base` for local records (the optimistic data stays on
+ * screen), acknowledged mutations leave the outbox, every local record is put back to its
+ * server version, and the still-pending mutations are applied again in order — replica =
+ * server state + re-applied pending mutations (a rebase).
  *
- * Everything here runs inside one IndexedDB transaction and awaits only its requests.
- * The rules mirror sync/mutations/keys.py closely enough to show the right thing at once;
- * the server re-runs them and has the last word (conflicts, rejections).
+ * Everything here runs inside one IndexedDB transaction and awaits only its requests. No
+ * record type is named here: tombstones, reserved keys and derived fields follow the
+ * declarations.
  */
 
 import { makeRecord, recordKey } from "./db.js";
+import { RULES } from "./domains.js";
 import * as hlc from "./hlc.js";
+import { kit, recordDecl, streamsOf } from "./kit/declarations.js";
+import { runMutation } from "./kit/engine.js";
 import { getClient, getRejections, putClient, putRejections } from "./session.js";
 
 /**
  * @typedef {import("./db.js").StoredRecord} StoredRecord
  * @typedef {import("./db.js").OutboxEntry} OutboxEntry
  * @typedef {import("./db.js").Tx} Tx
- * @typedef {{staff_id: string, device_id: string | null}} Actor
+ * @typedef {import("./kit/context.js").Actor} Actor
+ * @typedef {import("./kit/context.js").Rec} Rec
+ * @typedef {import("./kit/engine.js").Outcome} Outcome
  * @typedef {{op: "put" | "del", type: string, id: string, data?: Record<string, any> | null}} PatchOp
  * @typedef {{cookie: string, last_mutation_id: number, patch: PatchOp[],
  *   rejections: {mutation_id: number, name: string, code: string, reason: string}[],
  *   more: boolean, total?: number, sent?: number}} PullPage
  */
+
+/** Keys a pull adds to a record's data (sync/pull.py RESERVED). */
+export const RESERVED = ["space", "version", "hlc", "field_hlc"];
+
+/** @param {StoredRecord} rec @returns {Rec} */
+export function asRec(rec) {
+  return { type: rec.type, id: rec.id, space: rec.space, data: rec.data,
+    field_hlc: rec.field_hlc || {}, deleted: Boolean(rec.deleted) };
+}
+
+/** The replica as the rules read it. @param {Tx} tx */
+export function replicaSource(tx) {
+  return {
+    /** @param {string} type @param {string} id */
+    async get(type, id) {
+      const rec = await tx.record(type, id);
+      return rec ? asRec(rec) : undefined;
+    },
+    /** @param {string} type @param {string} field @param {any} value */
+    async find(type, field, value) {
+      return (await tx.find(type, field, value)).map(asRec);
+    },
+  };
+}
+
+/** The spaces a person reads (sync/streams.py: their sites × their role's streams, org).
+ * @param {Actor} actor @returns {Set<string>} */
+export function readableSpaces(actor) {
+  const spaces = new Set([kit().org_space]);
+  for (const stream of streamsOf(actor.role)) {
+    for (const site of actor.sites) spaces.add(`${site}:${stream}`);
+  }
+  return spaces;
+}
+
+/** Whether a blob may be named (as the server decides): this phone holds it (taken here),
+ * or a record the person may read names it. @param {Tx} tx @param {string} sha
+ * @param {Actor} actor */
+export async function blobKnown(tx, sha, actor) {
+  if (await tx.blob(sha)) return true;
+  const readable = readableSpaces(actor);
+  for (const decl of Object.values(kit().records)) {
+    for (const f of decl.fields) {
+      if (!f.blob) continue;
+      for (const rec of await tx.find(decl.name, f.name, sha)) {
+        if (readable.has(rec.space)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The person acting on this phone, as the rules see them (sites from their spaces).
+ * @param {{user: {id: string, role: string}, device_id?: string | null, spaces?: string[]}} session
+ * @returns {Actor} */
+export function actorOf(session) {
+  const sites = [...new Set((session.spaces || []).map((s) => s.split(":")[0]).filter((s) => s && s !== kit().org_space))];
+  return { staff_id: session.user.id, device_id: session.device_id || null,
+    role: session.user.role, sites };
+}
 
 /**
  * `next` as changed by pending mutation `mutationId`; `prev` is the record before it (absent
@@ -39,115 +106,59 @@ function markLocal(next, prev, mutationId) {
     next.base = prev.base ?? null;
     next.pend = [...(prev.pend || []), mutationId];
   } else {
-    next.base = prev ? { space: prev.space, data: prev.data } : null;
+    next.base = prev ? { space: prev.space, data: prev.data, field_hlc: prev.field_hlc,
+      ...(prev.deleted ? { deleted: /** @type {1} */ (1) } : {}) } : null;
     next.pend = [mutationId];
   }
   next.local = 1;
   return next;
 }
 
-/** @param {StoredRecord} rec @param {Record<string, any>} changes @returns {StoredRecord} */
-function changed(rec, changes) {
-  return { ...rec, data: { ...rec.data, ...changes } };
-}
-
-/** @type {Record<string, (tx: Tx, m: OutboxEntry, actor: Actor) => Promise<void>>} */
-const MUTATORS = {
-  async "key.lend"(tx, m, actor) {
-    const a = m.args;
-    if (await tx.record("key_loan", a.loan_id)) return; // already there (a retry)
-    const key = await tx.record("key", a.key_id);
-    const data = {
-      site_id: key ? key.data.site_id : "",
-      key_id: a.key_id,
-      borrower_name: a.borrower_name,
-      borrower_phone: a.borrower_phone || "",
-      borrower_kind: a.borrower_kind,
-      id_type: a.id_type || "none",
-      id_last4: a.id_last4 || "",
-      purpose: a.purpose || "",
-      approver: a.approver || "",
-      owner_consent: a.owner_consent || "",
-      deposit: a.deposit || "",
-      lent_at: a.lent_at,
-      due_at: a.due_at,
-      signature_blob: a.signature_blob || "",
-      lent_by: actor.staff_id,
-      lent_device: actor.device_id,
-      lent_hlc: m.hlc,
-      returned_at: null,
-      returned_by: "",
-      return_notes: "",
-      return_photos: [],
-      return_recorded_by: null,
-      return_hlc: "",
-      voided: false,
-      void_reason: "",
-      voided_by: null,
-    };
-    const rec = makeRecord("key_loan", a.loan_id, key ? key.space : "", data);
-    await tx.putRecord(markLocal(rec, undefined, m.id));
-  },
-
-  async "key.return"(tx, m, actor) {
-    const a = m.args;
-    const loan = await tx.record("key_loan", a.loan_id);
-    // voided, unknown or returned already: the server decides (rejection/double_return)
-    if (!loan || loan.data.voided || loan.data.returned_at != null) return;
-    const next = changed(loan, {
-      returned_at: a.returned_at,
-      returned_by: a.returned_by,
-      return_notes: a.return_notes || "",
-      return_photos: a.return_photos || [],
-      return_recorded_by: actor.staff_id,
-      return_hlc: m.hlc,
-    });
-    await tx.putRecord(markLocal(next, loan, m.id));
-  },
-
-  async "key.void_loan"(tx, m, actor) {
-    const a = m.args;
-    const loan = await tx.record("key_loan", a.loan_id);
-    if (!loan || loan.data.voided) return;
-    const next = changed(loan, { voided: true, void_reason: a.reason, voided_by: actor.staff_id });
-    await tx.putRecord(markLocal(next, loan, m.id));
-  },
-
-  async "key.register"(tx, m) {
-    const a = m.args;
-    if (await tx.record("key", a.key_id)) return;
-    const rec = makeRecord("key", a.key_id, a.site_id, {
-      site_id: a.site_id,
-      code: a.code,
-      label: a.label,
-      category: a.category,
-      unit_id: a.unit_id ?? null,
-      notes: a.notes || "",
-      retired: false,
-    });
-    await tx.putRecord(markLocal(rec, undefined, m.id));
-  },
-
-  async "key.update"(tx, m) {
-    const a = m.args;
-    const key = await tx.record("key", a.key_id);
-    if (!key) return;
-    await tx.putRecord(markLocal(changed(key, a.fields), key, m.id));
-  },
-};
-
-/** Apply one pending mutation to the replica. @param {Tx} tx @param {OutboxEntry} m @param {Actor} actor */
+/**
+ * Apply one pending mutation to the replica through the rules; what the rules refused
+ * changes nothing (the server has the last word either way).
+ * @param {Tx} tx @param {OutboxEntry} m @param {Actor} actor @returns {Promise<Outcome>}
+ */
 export async function applyMutation(tx, m, actor) {
-  const mutator = MUTATORS[m.name];
-  if (mutator) await mutator(tx, m, actor);
+  const out = await runMutation(replicaSource(tx), m, actor, {
+    rules: RULES, clientId: m.client_id, blobKnown: (sha) => blobKnown(tx, sha, actor),
+  });
+  for (const rec of out.staged) {
+    const prev = await tx.record(rec.type, rec.id);
+    const next = makeRecord(rec.type, rec.id, rec.space, rec.data);
+    next.field_hlc = rec.field_hlc;
+    if (rec.deleted) next.deleted = 1;
+    if (prev && prev.version !== undefined) next.version = prev.version;
+    await tx.putRecord(markLocal(next, prev, m.id));
+  }
+  return out;
 }
 
-/** The space a pulled record lives in (a site id; the site itself is its own space). */
-function spaceOf(/** @type {PatchOp} */ op) {
-  const d = op.data || {};
-  if (typeof d.space === "string" && d.space) return d.space;
-  if (typeof d.site_id === "string" && d.site_id) return d.site_id;
-  return op.type === "site" ? op.id : "org";
+/** A pulled record: its data without the keys the pull added. @param {PatchOp} op
+ * @returns {StoredRecord} */
+function pulled(op) {
+  const d = { ...(op.data || {}) };
+  const space = typeof d.space === "string" ? d.space : kit().org_space;
+  const version = d.version;
+  const fieldHlc = d.field_hlc;
+  for (const f of RESERVED) delete d[f];
+  const rec = makeRecord(op.type, op.id, space, d);
+  if (typeof version === "number") rec.version = version;
+  if (fieldHlc && typeof fieldHlc === "object") rec.field_hlc = fieldHlc;
+  return rec;
+}
+
+/** A tombstone the declaration keeps on phones (a voided loan stays, shown as voided).
+ * @param {Base | StoredRecord} rec @param {PatchOp} op @returns {Base | null}
+ * @typedef {import("./db.js").Base} Base */
+function tombstoned(rec, op) {
+  const decl = recordDecl(op.type);
+  const t = decl && decl.tombstone;
+  if (!t || !t.keep) return null;
+  const data = { ...rec.data, [t.flag]: t.deleted_value };
+  const reason = op.data && op.data.reason;
+  if (t.reason && reason) data[t.reason] = reason;
+  return { space: rec.space, data, field_hlc: rec.field_hlc, deleted: 1 };
 }
 
 /**
@@ -157,34 +168,30 @@ function spaceOf(/** @type {PatchOp} */ op) {
 async function applyPatch(tx, patch, localKeys) {
   for (const op of patch) {
     if (op.type === "space" && op.op === "del") {
-      // lost access to a site: every record of it goes
+      // lost access to a space: every record of it goes
       for (const k of await tx.recordKeysOfSpace(op.id)) {
         if (!localKeys.has(k)) tx.deleteRecordByKey(k);
       }
       continue;
     }
     const k = recordKey(op.type, op.id);
-    if (localKeys.has(k)) {
-      const rec = await tx.record(op.type, op.id);
-      if (rec) {
-        if (op.op === "put") rec.base = { space: spaceOf(op), data: op.data || {} };
-        else if (op.type === "key_loan" && op.data && op.data.reason && rec.base) {
-          rec.base = { ...rec.base, data: { ...rec.base.data, voided: true, void_reason: op.data.reason } };
-        } else rec.base = null;
-        tx.putRecord(rec);
-        continue;
+    const current = await tx.record(op.type, op.id);
+    if (localKeys.has(k) && current) {
+      if (op.op === "put") {
+        const rec = pulled(op);
+        current.base = { space: rec.space, data: rec.data, field_hlc: rec.field_hlc };
+      } else {
+        current.base = current.base ? tombstoned(current.base, op) : null;
       }
+      tx.putRecord(current);
+      continue;
     }
     if (op.op === "put") {
-      tx.putRecord(makeRecord(op.type, op.id, spaceOf(op), op.data || {}));
-    } else if (op.type === "key_loan" && op.data && op.data.reason) {
-      // a voided loan: keep it on the phone as closed, with the office's reason
-      const rec = await tx.record(op.type, op.id);
-      if (rec) {
-        tx.putRecord({ ...rec, data: { ...rec.data, voided: true, void_reason: op.data.reason } });
-      }
+      tx.putRecord(pulled(op));
     } else {
-      tx.deleteRecord(op.type, op.id);
+      const kept = current ? tombstoned(current, op) : null;
+      if (current && kept) tx.putRecord({ ...current, ...kept });
+      else tx.deleteRecord(op.type, op.id);
     }
   }
 }
@@ -197,7 +204,13 @@ async function applyPatch(tx, patch, localKeys) {
 export async function rebase(tx, clientId, actor) {
   for (const rec of await tx.localRecords()) {
     if (rec.base) {
-      tx.putRecord({ k: rec.k, type: rec.type, id: rec.id, space: rec.base.space, data: rec.base.data });
+      /** @type {StoredRecord} */
+      const back = { k: rec.k, type: rec.type, id: rec.id, space: rec.base.space,
+        data: rec.base.data };
+      if (rec.base.field_hlc) back.field_hlc = rec.base.field_hlc;
+      if (rec.base.deleted) back.deleted = 1;
+      if (rec.version !== undefined) back.version = rec.version;
+      tx.putRecord(back);
     } else {
       tx.deleteRecordByKey(rec.k);
     }
@@ -205,16 +218,20 @@ export async function rebase(tx, clientId, actor) {
   for (const m of await tx.pending(clientId)) await applyMutation(tx, m, actor);
 }
 
-/** The largest HLC among the pulled records (to keep this phone's clock after them). */
-function maxHlc(/** @type {PatchOp[]} */ patch) {
+/** The largest HLC among the pulled records (to keep this phone's clock after them).
+ * @param {PatchOp[]} patch */
+function maxHlc(patch) {
   let max = "";
+  /** @param {unknown} v */
+  const see = (v) => {
+    if (typeof v === "string" && v.length === 31 && v > max) max = v;
+  };
   for (const op of patch) {
     const d = op.data;
     if (!d) continue;
-    for (const f of ["hlc", "lent_hlc", "return_hlc"]) {
-      const v = d[f];
-      if (typeof v === "string" && v.length === 31 && v > max) max = v;
-    }
+    see(d.hlc);
+    const decl = recordDecl(op.type);
+    for (const f of decl ? decl.fields : []) if (f.text === "hlc") see(d[f.name]);
   }
   return max;
 }
@@ -259,7 +276,7 @@ export async function applyPull(tx, session, page, nowMs) {
     for (const m of await tx.pending(clientId)) {
       if (m.id <= page.last_mutation_id) tx.deleteMutation(clientId, m.id);
     }
-    await rebase(tx, clientId, { staff_id: session.user.id, device_id: session.device_id || null });
+    await rebase(tx, clientId, actorOf(session));
     client.last_sync_at = new Date(nowMs).toISOString();
     client.synced_once = true;
   }

@@ -4,15 +4,23 @@
  * Everything else goes through a Tx (one transaction over every store).
  *
  *   replica  server records by "type:id" (+ this phone's pending mutations applied on top;
- *            see apply.js). Indexes: type, by_key [type, data.key_id], open (open key loans),
- *            local (records a pending mutation changed), space.
- *   outbox   mutations not yet acknowledged, key [client_id, id]; index client.
+ *            see apply.js). Indexes: type, refs (multi-entry "type|field|value" of every
+ *            declared reference, looked-up or blob field: what a rule's find() reads), open
+ *            (the type of a record its declaration calls open: loans out now), local (records
+ *            a pending mutation changed), space.
+ *   outbox   mutations not yet acknowledged, key [client_id, id]; index client. Each entry
+ *            keeps the schema version it was made under (pushed with that version).
  *   blobs    photos and signatures by sha256 (uploaded before the mutation that needs them).
  *   meta     session, per-person clients (client_id, cookie, mutation ids, HLC),
  *            rejections, language.
  *
  * Upgrades only ever ADD stores and indexes (or migrate values in place): the outbox is the
  * only copy of work done offline and survives every app update.
+ *
+ *   version 1  the first release.
+ *   version 2  the domain kit: the "refs" index replaces "by_key" (key loans by key), the
+ *              derived fields of every record are computed again from the declarations,
+ *              and every outbox entry made before is marked schema 1.
  *
  * IndexedDB transactions auto-commit when the code awaits anything that is not a request of
  * that transaction (fetch, timers, form parsing, crypto): build everything first, then open
@@ -21,16 +29,22 @@
 
 /* global idb */
 
+import { recordDecl } from "./kit/declarations.js";
+
 export const DB_NAME = "caretaker";
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 const STORES = ["replica", "outbox", "blobs", "meta"];
 
 /**
- * @typedef {{k: string, type: string, id: string, space: string, data: Record<string, any>,
- *   open?: 1, local?: 1, base?: {space: string, data: Record<string, any>} | null,
+ * @typedef {{space: string, data: Record<string, any>, field_hlc?: Record<string, string>,
+ *   deleted?: 1}} Base
+ * @typedef {{k: string, type: string, id: string, space: string, version?: number,
+ *   data: Record<string, any>, field_hlc?: Record<string, string>, deleted?: 1,
+ *   open?: string, refs?: string[], local?: 1, base?: Base | null,
  *   pend?: number[]}} StoredRecord
  * @typedef {{client_id: string, id: number, name: string, args: Record<string, any>,
- *   hlc: string, user_id: string, created_at: string, blobs: string[]}} OutboxEntry
+ *   hlc: string, user_id: string, created_at: string, blobs: string[],
+ *   schema?: number}} OutboxEntry
  * @typedef {{sha256: string, type: string, bytes: ArrayBuffer, uploaded: 0|1, used: 0|1,
  *   created_at: string}} StoredBlob
  */
@@ -54,12 +68,12 @@ function idbLib() {
 export function openDb() {
   if (!dbPromise) {
     dbPromise = idbLib().openDB(DB_NAME, DB_VERSION, {
-      /** @param {any} db @param {number} oldVersion @param {any} _new @param {any} _tx */
-      upgrade(db, oldVersion, _new, _tx) {
+      /** @param {any} db @param {number} oldVersion @param {any} _new @param {any} tx */
+      async upgrade(db, oldVersion, _new, tx) {
+        // each step only adds (or migrates values in place): never clear the outbox
         if (oldVersion < 1) {
           const replica = db.createObjectStore("replica", { keyPath: "k" });
           replica.createIndex("type", "type");
-          replica.createIndex("by_key", ["type", "data.key_id"]);
           replica.createIndex("open", "open");
           replica.createIndex("local", "local");
           replica.createIndex("space", "space");
@@ -68,7 +82,12 @@ export function openDb() {
           db.createObjectStore("blobs", { keyPath: "sha256" });
           db.createObjectStore("meta");
         }
-        // Version 2+ goes here: add stores/indexes, never clear the outbox.
+        if (oldVersion < 2) {
+          const replica = tx.objectStore("replica");
+          if (replica.indexNames.contains("by_key")) replica.deleteIndex("by_key");
+          replica.createIndex("refs", "refs", { multiEntry: true });
+          if (oldVersion >= 1) await upgradeTo2(tx);
+        }
       },
       blocking() {
         // A newer worker wants to upgrade: close so it can; this (old) worker is about to
@@ -85,9 +104,38 @@ export function openDb() {
   return dbPromise;
 }
 
+/**
+ * Version 1 → 2, inside the upgrade's transaction: the records' derived fields from the
+ * declarations (the reserved keys a pull added go to their own places), and the schema
+ * version of what waits in the outbox (made by the app before the update).
+ * @param {any} tx
+ */
+async function upgradeTo2(tx) {
+  let cursor = await tx.objectStore("replica").openCursor();
+  while (cursor) {
+    const rec = { ...cursor.value };
+    const data = { ...rec.data };
+    for (const f of ["space", "version", "hlc", "field_hlc"]) delete data[f];
+    rec.data = data;
+    await cursor.update(withDerived(rec));
+    cursor = await cursor.continue();
+  }
+  cursor = await tx.objectStore("outbox").openCursor();
+  while (cursor) {
+    if (cursor.value.schema === undefined) await cursor.update({ ...cursor.value, schema: 1 });
+    cursor = await cursor.continue();
+  }
+}
+
 /** @param {string} type @param {string} id */
 export function recordKey(type, id) {
   return `${type}:${id}`;
+}
+
+/** The key of the refs index for records of `type` whose `field` holds `value`.
+ * @param {string} type @param {string} field @param {unknown} value */
+export function refKey(type, field, value) {
+  return `${type}|${field}|${value}`;
 }
 
 /**
@@ -101,10 +149,32 @@ export function makeRecord(type, id, space, data) {
   return withDerived(rec);
 }
 
-/** @param {StoredRecord} rec */
+/**
+ * A record's derived index fields, from its declaration: `open` (its type, when its
+ * declared open conditions hold and it is not deleted), `refs` (every looked-up field's value).
+ * @param {StoredRecord} rec
+ */
 export function withDerived(rec) {
-  if (rec.type === "key_loan" && rec.data.returned_at == null && !rec.data.voided) rec.open = 1;
+  const decl = recordDecl(rec.type);
+  const open = Boolean(decl && decl.open_when.length && !rec.deleted) &&
+    /** @type {NonNullable<typeof decl>} */ (decl).open_when.every(([f, want]) => {
+      const got = rec.data[f];
+      if (want === null) return got === null || got === undefined;
+      if (want === true || want === false) return Boolean(got) === want;
+      return got === want;
+    });
+  if (open) rec.open = rec.type;
   else delete rec.open;
+  /** @type {string[]} */
+  const refs = [];
+  for (const f of decl ? decl.fields : []) {
+    if (!f.indexed && !f.blob) continue;
+    const v = rec.data[f.name];
+    if (typeof v === "string" && v) refs.push(refKey(rec.type, f.name, v));
+    else if (Array.isArray(v)) for (const item of v) refs.push(refKey(rec.type, f.name, item));
+  }
+  if (refs.length) rec.refs = refs;
+  else delete rec.refs;
   return rec;
 }
 
@@ -154,14 +224,17 @@ export class Tx {
     return this.replica.index("type").getAll(type);
   }
 
-  /** @param {string} keyId @returns {Promise<StoredRecord[]>} */
-  loansOfKey(keyId) {
-    return this.replica.index("by_key").getAll(["key_loan", keyId]);
+  /** Records of `type` whose `field` holds `value` (a declared reference, looked-up or blob
+   * field). @param {string} type @param {string} field @param {unknown} value
+   * @returns {Promise<StoredRecord[]>} */
+  find(type, field, value) {
+    return this.replica.index("refs").getAll(refKey(type, field, value));
   }
 
-  /** @returns {Promise<StoredRecord[]>} */
-  openLoans() {
-    return this.replica.index("open").getAll(1);
+  /** Records of `type` that are open (their declaration says when: loans out now).
+   * @param {string} type @returns {Promise<StoredRecord[]>} */
+  openOf(type) {
+    return this.replica.index("open").getAll(type);
   }
 
   /** Records a pending mutation changed. @returns {Promise<StoredRecord[]>} */

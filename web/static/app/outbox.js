@@ -7,7 +7,8 @@
  */
 
 import * as hlc from "./hlc.js";
-import { applyMutation } from "./apply.js";
+import { actorOf, applyMutation } from "./apply.js";
+import { kit } from "./kit/declarations.js";
 import { getClient, putClient } from "./session.js";
 
 /**
@@ -19,7 +20,10 @@ import { getClient, putClient } from "./session.js";
  * @param {string} name
  * @param {Record<string, any>} args
  * @param {{blobs?: string[], now?: number}} [opts]
- * @returns {Promise<import("./db.js").OutboxEntry>}
+ * @returns {Promise<{entry: import("./db.js").OutboxEntry,
+ *   outcome: import("./kit/engine.js").Outcome}>} the entry, and what the rules made of it
+ *   on this phone (a screen that gets a rejection throws, which aborts the transaction: a
+ *   mutation the phone's own rules refuse is never queued)
  */
 export async function record(tx, session, name, args, opts = {}) {
   const now = opts.now ?? Date.now();
@@ -39,6 +43,7 @@ export async function record(tx, session, name, args, opts = {}) {
     user_id: session.user.id,
     created_at: new Date(now).toISOString(),
     blobs: opts.blobs || [],
+    schema: kit().schema_version,
   };
   client.next_id += 1;
   client.hlc = stamp;
@@ -48,13 +53,8 @@ export async function record(tx, session, name, args, opts = {}) {
     const blob = await tx.blob(sha);
     if (blob && !blob.used) await tx.putBlob({ ...blob, used: 1 });
   }
-  await applyMutation(tx, entry, actorOf(session));
-  return entry;
-}
-
-/** @param {import("./session.js").Session} session */
-export function actorOf(session) {
-  return { staff_id: session.user.id, device_id: session.device_id || null };
+  const outcome = await applyMutation(tx, entry, actorOf(session));
+  return { entry, outcome };
 }
 
 /**

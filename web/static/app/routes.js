@@ -1,5 +1,6 @@
 // @ts-check
-/** The staff app's URL map (every /m/... URL the service worker answers). */
+/** The staff app's URL map (every /m/... URL the service worker answers): the generic
+ * screens here, each domain's from its own registerRoutes() (domains.js). */
 
 import { route } from "./router.js";
 import {
@@ -9,14 +10,7 @@ import {
   signOutScreen,
   signOutSubmit,
 } from "./screens/auth.js";
-import {
-  boardScreen,
-  lendScreen,
-  lendSubmit,
-  loanScreen,
-  returnScreen,
-  returnSubmit,
-} from "./screens/keys.js";
+import { DOMAINS } from "./domains.js";
 import {
   homeScreen,
   inboxScreen,
@@ -36,12 +30,7 @@ export function registerRoutes() {
   route("GET", "/m/status", statusOnly);
   route("POST", "/m/sync", syncNow);
   route("GET", "/m", homeScreen);
-  route("GET", "/m/keys", boardScreen);
-  route("GET", "/m/keys/lend", lendScreen);
-  route("POST", "/m/keys/lend", lendSubmit);
-  route("GET", "/m/keys/loans/:id", loanScreen);
-  route("GET", "/m/keys/loans/:id/return", returnScreen);
-  route("POST", "/m/keys/loans/:id/return", returnSubmit);
+  for (const domain of DOMAINS) domain.registerRoutes();
   route("GET", "/m/inbox", inboxScreen);
   route("POST", "/m/inbox/seen", inboxSeen);
 }

@@ -139,6 +139,3 @@ export function getLanguage(tx) {
 export function setLanguage(tx, language) {
   return tx.setMeta(LANGUAGE, language);
 }
-
-/** Roles that keep the key register (the server's key.* WRITERS). */
-export const KEY_ROLES = ["front_desk", "supervisor", "admin"];

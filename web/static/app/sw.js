@@ -20,6 +20,7 @@
  */
 
 import { openDb } from "./db.js";
+import { configureKit } from "./kit/declarations.js";
 import { configurePages, handle } from "./pages.js";
 import { setPolicy } from "./respond.js";
 import { registerRoutes } from "./routes.js";
@@ -34,7 +35,8 @@ const worker = /** @type {any} */ (self);
 /**
  * @typedef {{build: string, schemaVersion: number, precache: string[], modules: string[],
  *   shell: Record<string, string>, i18n: Record<string, string>, languages: string[],
- *   defaultLanguage: string, csp: string}} WorkerConfig
+ *   defaultLanguage: string, csp: string,
+ *   kit: import("./kit/declarations.js").Kit}} WorkerConfig
  */
 
 /** @param {Record<string, any>} message */
@@ -55,6 +57,7 @@ function afterWrite() {
 /** @param {WorkerConfig} config */
 export function start(config) {
   const cacheName = CACHE_PREFIX + config.build;
+  configureKit(config.kit); // the declarations: before anything reads or writes a record
   setPolicy(config.csp);
   configurePages({
     shell: config.shell,

@@ -4,8 +4,10 @@
  *
  *  1. Blobs (photos, signatures) of unpushed mutations go first: PUT /api/v1/blobs/{sha256}
  *     (idempotent); a mutation is pushed only after every blob it names is on the server.
- *  2. Push the outbox of the signed-in person's client in batches, ids 1, 2, 3…; the answer's
- *     last_mutation_id marks them acknowledged (they stay until a pull shows their effects).
+ *  2. Push the outbox of the signed-in person's client in batches, ids 1, 2, 3…, each batch
+ *     under the schema version its mutations were made with (an app update leaves older
+ *     ones waiting: the server upgrades them); the answer's last_mutation_id marks them
+ *     acknowledged (they stay until a pull shows their effects).
  *     409 mutation_gap → realign on expected_mutation_id and push again.
  *  3. Pull pages until `more` is false; each page is one IndexedDB transaction (patch,
  *     rejections, cookie); the last one drops acknowledged mutations and rebases (apply.js).
@@ -219,10 +221,13 @@ async function push(session, retried = false) {
     const entries = client ? await unpushed(tx, session.client_id, client.acked) : [];
     await tx.done;
     if (!client || !entries.length) return;
-    const batch = entries.slice(0, PUSH_BATCH);
+    const schema = entries[0].schema ?? 1;
+    let batch = entries.slice(0, PUSH_BATCH);
+    const other = batch.findIndex((m) => (m.schema ?? 1) !== schema);
+    if (other > 0) batch = batch.slice(0, other);
     const res = await post(session.token, "/api/v1/sync/push", {
       client_id: session.client_id,
-      schema_version: schemaVersion,
+      schema_version: schema,
       mutations: batch.map((m) => ({ id: m.id, name: m.name, args: m.args, hlc: m.hlc })),
     });
     if (res.status === 409 && res.body && res.body.code === "mutation_gap" && !retried) {
@@ -236,7 +241,7 @@ async function push(session, retried = false) {
       const c = await getClient(wtx, session.client_id);
       if (c) await putClient(wtx, { ...c, acked: Math.max(c.acked, res.body.last_mutation_id) });
     });
-    if (entries.length <= PUSH_BATCH) return;
+    if (entries.length <= batch.length) return;
   }
 }
 

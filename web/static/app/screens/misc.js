@@ -6,11 +6,11 @@ import { begin, inTx } from "../db.js";
 import { html } from "../html.js";
 import { sha256 } from "../ids.js";
 import { t } from "../i18n.js";
-import { getRejections, KEY_ROLES, putRejections, setLanguage } from "../session.js";
+import { DOMAINS } from "../domains.js";
+import { getRejections, putRejections, setLanguage } from "../session.js";
 import { requestSync } from "../sync.js";
 import { comingSoon } from "../views/home.js";
 import { inbox } from "../views/inbox.js";
-import { boardScreen } from "./keys.js";
 
 /** @typedef {import("../router.js").Ctx} Ctx @typedef {import("../router.js").Screen} Screen */
 
@@ -20,7 +20,8 @@ const MAX_BLOB_BYTES = 10 * 1024 * 1024;
 /** @param {Ctx} ctx @returns {Promise<Screen>} */
 export async function homeScreen(ctx) {
   const session = /** @type {import("../session.js").Session} */ (ctx.session);
-  if (KEY_ROLES.includes(session.user.role)) return boardScreen(ctx);
+  const domain = DOMAINS.find((d) => d.forRole(session.user.role));
+  if (domain) return domain.home(ctx);
   return {
     title: t("Home"),
     main: comingSoon({ name: session.user.display_name, role: session.user.role }),
@@ -31,13 +32,23 @@ export async function homeScreen(ctx) {
 export async function inboxScreen(ctx) {
   const session = /** @type {import("../session.js").Session} */ (ctx.session);
   const tx = await begin("readonly");
-  const [conflicts, rejections, keys] = await Promise.all([
+  const [conflicts, rejections] = await Promise.all([
     tx.recordsOfType("conflict"),
     getRejections(tx, session.client_id),
-    tx.recordsOfType("key"),
   ]);
+  // the records refused mutations name (a loan's key, for its code)
+  /** @type {Map<string, Record<string, any>>} */
+  const named = new Map();
+  for (const r of rejections) {
+    for (const [f, v] of Object.entries(r.args || {})) {
+      const type = f.endsWith("_id") ? f.slice(0, -3) : "";
+      if (type && typeof v === "string" && !named.has(`${type}:${v}`)) {
+        const rec = await tx.record(type, v);
+        if (rec) named.set(`${type}:${v}`, rec.data);
+      }
+    }
+  }
   await tx.done;
-  const codes = new Map(keys.map((k) => [k.id, k.data.code]));
   const mine = conflicts
     .filter((c) => (c.data.staff_ids || []).includes(session.user.id))
     .sort((a, b) => String(b.data.created_at).localeCompare(String(a.data.created_at)));
@@ -46,7 +57,7 @@ export async function inboxScreen(ctx) {
     main: inbox({
       conflicts: mine,
       rejections: [...rejections].reverse(),
-      keyCode: (id) => codes.get(id) || "?",
+      lookup: (type, id) => named.get(`${type}:${id}`),
     }),
     live: "/m/inbox",
   };

@@ -2,7 +2,8 @@
 /** The sync status every screen shows, read from IndexedDB and the sync module's state. */
 
 import { begin } from "../db.js";
-import { getClient, getRejections, getSession, KEY_ROLES } from "../session.js";
+import { DOMAINS } from "../domains.js";
+import { getClient, getRejections, getSession } from "../session.js";
 import { isSyncing, progress } from "../sync.js";
 
 /**
@@ -16,7 +17,7 @@ export async function loadStatus(now) {
   if (!session) {
     await tx.done;
     return {
-      signedIn: false, name: "", role: "", canKeys: false, pending: 0, lastSyncAt: null,
+      signedIn: false, name: "", role: "", nav: [], pending: 0, lastSyncAt: null,
       syncing: false, phase: "idle", paused: null, inbox: 0, syncedOnce: false, now,
     };
   }
@@ -34,7 +35,7 @@ export async function loadStatus(now) {
     signedIn: true,
     name: session.user.display_name,
     role: session.user.role,
-    canKeys: KEY_ROLES.includes(session.user.role),
+    nav: DOMAINS.flatMap((d) => d.nav(session.user.role)),
     pending,
     lastSyncAt: client ? client.last_sync_at : null,
     syncing: isSyncing(),

@@ -4,8 +4,8 @@
 
 import { html } from "../html.js";
 import { t } from "../i18n.js";
+import { DOMAINS } from "../domains.js";
 import { dateTime } from "./format.js";
-import { conflictText } from "./keys.js";
 
 /** Plain words for a rejection code. @param {string} code */
 export function rejectionText(code) {
@@ -26,32 +26,48 @@ export function rejectionText(code) {
   return texts[code] || t("The server refused this record.");
 }
 
-/** What the refused record was. @param {string} name @param {Record<string, any> | null} args
- * @param {(id: string) => string} keyCode */
-function what(name, args, keyCode) {
+/** What the refused record was (its domain says, in plain words).
+ * @param {string} name @param {Record<string, any> | null} args @param {Lookup} lookup */
+function what(name, args, lookup) {
   if (!args) return name;
-  if (name === "key.lend") {
-    return t("Loan of key {code} to {name}", { code: keyCode(args.key_id), name: args.borrower_name });
+  for (const d of DOMAINS) {
+    const text = d.describe(name, args, lookup);
+    if (text) return text;
   }
-  if (name === "key.return") return t("Return of a key by {name}", { name: args.returned_by });
   return name;
 }
 
+/** Plain words for a conflict (its domain's words for its kinds).
+ * @param {import("../db.js").StoredRecord} c */
+function conflictText(c) {
+  const domain = DOMAINS.find((d) => d.CONFLICT_KINDS.includes(c.data.kind)) || DOMAINS[0];
+  return domain.conflictText(c);
+}
+
+/** @param {import("../db.js").StoredRecord} c */
+function links(c) {
+  return (c.data.record_ids || []).map((/** @type {string} */ id) => {
+    const href = DOMAINS.map((d) => d.recordHref(c.data.record_type, id)).find(Boolean);
+    return href ? html` <a href="${href}">${t("Open the record")}</a>` : "";
+  });
+}
+
+/** @typedef {(type: string, id: string) => Record<string, any> | undefined} Lookup */
+
 /**
  * @param {{conflicts: import("../db.js").StoredRecord[],
- *   rejections: import("../session.js").StoredRejection[], keyCode: (id: string) => string}} v
+ *   rejections: import("../session.js").StoredRejection[], lookup: Lookup}} v
  */
 export function inbox(v) {
   const conflicts = v.conflicts.map(
     (c) => html`<li class="inbox-item conflict" data-kind="${c.data.kind}">
       <p>${conflictText(c)}</p>
-      <p class="muted">${dateTime(c.data.created_at)}
-      ${(c.data.record_ids || []).filter((/** @type {string} */ id) => c.data.record_type === "key_loan").map((/** @type {string} */ id) => html` <a href="/m/keys/loans/${id}">${t("Open the loan")}</a>`)}</p>
+      <p class="muted">${dateTime(c.data.created_at)}${links(c)}</p>
     </li>`,
   );
   const rejections = v.rejections.map(
     (r) => html`<li class="inbox-item rejection" data-code="${r.code}">
-      <p><strong>${what(r.name, r.args, v.keyCode)}</strong> — ${t("not accepted")}</p>
+      <p><strong>${what(r.name, r.args, v.lookup)}</strong> — ${t("not accepted")}</p>
       <p>${rejectionText(r.code)}</p>
       <details><summary>${t("Server's reason")}</summary><p class="muted">${r.reason}</p></details>
       ${r.seen ? "" : html`<form method="post" action="/m/inbox/seen" hx-post="/m/inbox/seen" hx-target="#main">

@@ -1,48 +1,28 @@
 // @ts-check
-/** Display labels of stored codes, translated when shown (after the language is set). */
+/** Display labels of stored codes, translated when shown (after the language is set): a
+ * field's allowed values from its declaration, and the roles. */
 
+import { choices, fieldDecl } from "../kit/declarations.js";
 import { t } from "../i18n.js";
 
-export const BORROWER_KINDS = ["staff", "contractor", "resident", "agent"];
-export const ID_TYPES = ["none", "hkid", "mainland_id", "passport", "other"];
-
-/** @param {string} code */
-export function categoryLabel(code) {
-  /** @type {Record<string, string>} */
-  const labels = {
-    owner_deposited: t("Owner-deposited"),
-    vacant_unit: t("Vacant unit"),
-    show_flat: t("Show flat"),
-    public_area: t("Public area"),
-    equipment_room: t("Equipment room"),
-    master: t("Master key"),
-  };
-  return labels[code] || code;
+/** The label of a declared field's value (its choices carry the labels).
+ * @param {string} type @param {string} field @param {string} value */
+export function choiceLabel(type, field, value) {
+  const f = fieldDecl(type, field);
+  const label = f && f.choices[value];
+  return label ? t(label) : value;
 }
 
-/** @param {string} code */
-export function borrowerKindLabel(code) {
-  /** @type {Record<string, string>} */
-  const labels = {
-    staff: t("Staff member"),
-    contractor: t("Contractor"),
-    resident: t("Resident"),
-    agent: t("Estate agent"),
-  };
-  return labels[code] || code;
+/** A declared field's allowed values with their labels, for a select.
+ * @param {string} type @param {string} field */
+export function choiceOptions(type, field) {
+  return choices(type, field).map(([value, label]) => ({ value, label: t(label) }));
 }
 
-/** @param {string} code */
-export function idTypeLabel(code) {
-  /** @type {Record<string, string>} */
-  const labels = {
-    none: t("No ID checked"),
-    hkid: t("HKID card"),
-    mainland_id: t("Mainland ID card"),
-    passport: t("Passport"),
-    other: t("Other ID"),
-  };
-  return labels[code] || code;
+/** The label of a declared field. @param {string} type @param {string} field */
+export function fieldLabel(type, field) {
+  const f = fieldDecl(type, field);
+  return f && f.label ? t(f.label) : field;
 }
 
 /** @param {string} role */

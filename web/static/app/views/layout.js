@@ -8,7 +8,7 @@ import { when } from "./format.js";
 
 /**
  * @typedef {{
- *   signedIn: boolean, name: string, role: string, canKeys: boolean,
+ *   signedIn: boolean, name: string, role: string, nav: {href: string, label: string}[],
  *   pending: number, lastSyncAt: string | null, syncing: boolean,
  *   phase: string, paused: null | "auth" | "update", inbox: number,
  *   syncedOnce: boolean, now: number
@@ -19,8 +19,7 @@ import { when } from "./format.js";
 export function nav(st) {
   const other = Object.keys(LANGUAGE_NAMES).filter((code) => code !== language());
   return html`<nav class="app-nav" aria-label="${t("Staff app")}"><ul>
-    ${st.signedIn && st.canKeys ? html`<li><a href="/m/keys">${t("Key board")}</a></li>` : ""}
-    ${st.signedIn && st.canKeys ? html`<li><a href="/m/keys?tab=available">${t("Lend a key")}</a></li>` : ""}
+    ${st.signedIn ? st.nav.map((n) => html`<li><a href="${n.href}">${n.label}</a></li>`) : ""}
     ${other.map((code) => html`<li><a href="/m/lang/${code}" lang="${HTML_LANG[code]}">${LANGUAGE_NAMES[code]}</a></li>`)}
     ${st.signedIn ? html`<li><a href="/m/signout">${t("Sign out")}</a></li>` : ""}
   </ul></nav>`;

@@ -5,15 +5,16 @@
 
 import { attrs, html } from "../html.js";
 import { t } from "../i18n.js";
-import { errorSummary, input, select, textarea } from "./forms.js";
-import { dateTime, when } from "./format.js";
-import {
-  BORROWER_KINDS,
-  ID_TYPES,
-  borrowerKindLabel,
-  categoryLabel,
-  idTypeLabel,
-} from "./labels.js";
+import { maxLength } from "../kit/declarations.js";
+import { errorSummary, input, select, textarea } from "../views/forms.js";
+import { dateTime, when } from "../views/format.js";
+import { choiceLabel, choiceOptions } from "../views/labels.js";
+
+const categoryLabel = (/** @type {string} */ code) => choiceLabel("key", "category", code);
+const borrowerKindLabel = (/** @type {string} */ code) => choiceLabel("key_loan", "borrower_kind", code);
+const idTypeLabel = (/** @type {string} */ code) => choiceLabel("key_loan", "id_type", code);
+/** The declared limit of a loan's field (the form's maxlength). @param {string} field */
+const max = (field) => maxLength("key_loan", field);
 
 /**
  * @typedef {import("../db.js").StoredRecord} StoredRecord
@@ -190,21 +191,21 @@ export function lendForm(f) {
   <form id="lend-form" class="stack form" method="post" action="/m/keys/lend" novalidate
     hx-post="/m/keys/lend" hx-target="#main" hx-swap="innerHTML">
     <input type="hidden" name="key_id" value="${f.key.id}">
-    ${input({ name: "borrower_name", label: t("Borrower's name"), value: v.borrower_name, error: e.borrower_name, required: true, extra: { autocomplete: "off", maxlength: 120 } })}
-    ${input({ name: "borrower_phone", label: t("Borrower's phone"), value: v.borrower_phone, error: e.borrower_phone, type: "tel", extra: { autocomplete: "off", maxlength: 40 } })}
-    ${select({ name: "borrower_kind", label: t("Borrower is"), value: v.borrower_kind, error: e.borrower_kind, required: true, options: [{ value: "", label: t("Choose") }, ...BORROWER_KINDS.map((c) => ({ value: c, label: borrowerKindLabel(c) }))] })}
+    ${input({ name: "borrower_name", label: t("Borrower's name"), value: v.borrower_name, error: e.borrower_name, required: true, extra: { autocomplete: "off", maxlength: max("borrower_name") } })}
+    ${input({ name: "borrower_phone", label: t("Borrower's phone"), value: v.borrower_phone, error: e.borrower_phone, type: "tel", extra: { autocomplete: "off", maxlength: max("borrower_phone") } })}
+    ${select({ name: "borrower_kind", label: t("Borrower is"), value: v.borrower_kind, error: e.borrower_kind, required: true, options: [{ value: "", label: t("Choose") }, ...choiceOptions("key_loan", "borrower_kind")] })}
     <div class="row">
-      ${select({ name: "id_type", label: t("ID checked"), value: v.id_type || "none", error: e.id_type, options: ID_TYPES.map((c) => ({ value: c, label: idTypeLabel(c) })) })}
-      ${input({ name: "id_last4", label: t("Last 4 characters of the ID"), value: v.id_last4, error: e.id_last4, help: t("Never the full number."), extra: { maxlength: 4, autocomplete: "off" } })}
+      ${select({ name: "id_type", label: t("ID checked"), value: v.id_type || "none", error: e.id_type, options: choiceOptions("key_loan", "id_type") })}
+      ${input({ name: "id_last4", label: t("Last 4 characters of the ID"), value: v.id_last4, error: e.id_last4, help: t("Never the full number."), extra: { maxlength: max("id_last4"), autocomplete: "off" } })}
     </div>
-    ${input({ name: "purpose", label: t("Purpose"), value: v.purpose, error: e.purpose, extra: { maxlength: 255 } })}
-    ${input({ name: "approver", label: t("Approved by"), value: v.approver, error: e.approver, extra: { maxlength: 120 } })}
+    ${input({ name: "purpose", label: t("Purpose"), value: v.purpose, error: e.purpose, extra: { maxlength: max("purpose") } })}
+    ${input({ name: "approver", label: t("Approved by"), value: v.approver, error: e.approver, extra: { maxlength: max("approver") } })}
     ${owner ? html`<div class="owner-consent">
-      ${input({ name: "owner_consent", label: t("Owner's consent (how and when given)"), value: v.owner_consent, error: e.owner_consent, required: true, help: t("This key is deposited by its owner: record their consent before lending it."), extra: { maxlength: 255 } })}
+      ${input({ name: "owner_consent", label: t("Owner's consent (how and when given)"), value: v.owner_consent, error: e.owner_consent, required: true, help: t("This key is deposited by its owner: record their consent before lending it."), extra: { maxlength: max("owner_consent") } })}
     </div>` : ""}
     <div class="row">
       ${input({ name: "due_at", label: t("Due back"), value: v.due_at, error: e.due_at, type: "datetime-local", required: true })}
-      ${input({ name: "deposit", label: t("Deposit"), value: v.deposit, error: e.deposit, extra: { maxlength: 60 } })}
+      ${input({ name: "deposit", label: t("Deposit"), value: v.deposit, error: e.deposit, extra: { maxlength: max("deposit") } })}
     </div>
     <fieldset class="signature">
       <legend>${t("Borrower's signature")} <span class="req">${t("(required)")}</span></legend>
@@ -326,8 +327,8 @@ export function returnForm(f) {
   <p>${k ? html`<strong>${k.code}</strong> · ${k.label} · ` : ""}${t("Lent to {name}", { name: d.borrower_name })}</p>
   <form id="return-form" class="stack form" method="post" action="/m/keys/loans/${f.loan.id}/return"
     novalidate hx-post="/m/keys/loans/${f.loan.id}/return" hx-target="#main" hx-swap="innerHTML show:top">
-    ${input({ name: "returned_by", label: t("Returned by"), value: f.values.returned_by, error: f.errors.returned_by, required: true, help: t("The borrower should return the key in person."), extra: { maxlength: 120, autocomplete: "off" } })}
-    ${textarea({ name: "return_notes", label: t("Notes (condition, anything missing)"), value: f.values.return_notes, error: f.errors.return_notes, extra: { maxlength: 2000 } })}
+    ${input({ name: "returned_by", label: t("Returned by"), value: f.values.returned_by, error: f.errors.returned_by, required: true, help: t("The borrower should return the key in person."), extra: { maxlength: max("returned_by"), autocomplete: "off" } })}
+    ${textarea({ name: "return_notes", label: t("Notes (condition, anything missing)"), value: f.values.return_notes, error: f.errors.return_notes, extra: { maxlength: max("return_notes") } })}
     <div class="field">
       <label for="f-photo">${t("Photo (optional)")}</label>
       <input id="f-photo" type="file" accept="image/*" capture="environment" data-photo-for="return_photos">

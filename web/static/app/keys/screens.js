@@ -1,21 +1,60 @@
 // @ts-check
-/** Front-desk key screens: parse and validate, then ONE IndexedDB transaction that stores
- * the mutation and applies it (outbox.record), then render. */
+/** Front-desk key screens: the form's values become the mutation's arguments, checked by the
+ * kit exactly as the server checks them (kit/args.js with this domain's rules.js); then ONE
+ * IndexedDB transaction stores the mutation and applies it through the rules
+ * (outbox.record) — a mutation the rules refuse is not queued, its reason shown on the form —
+ * then render. */
 
 import { begin, inTx, writeCount } from "../db.js";
 import { html } from "../html.js";
 import { uuid7 } from "../ids.js";
 import { t } from "../i18n.js";
+import { problems } from "../kit/args.js";
+import { Reject } from "../kit/reject.js";
 import { record } from "../outbox.js";
-import { KEY_ROLES } from "../session.js";
 import { defaultDue, fromLocalInput, toLocalInput } from "../views/format.js";
 import { notForRole } from "../views/home.js";
-import { BORROWER_KINDS, ID_TYPES } from "../views/labels.js";
-import { TABS, board, keyResults, lendForm, loanDetail, returnForm } from "../views/keys.js";
+import { forRole } from "./index.js";
+import { LOAN, OWNER_CONSENT_REQUIRED, KEY_RETIRED, RULES } from "./rules.js";
+import { TABS, board, keyResults, lendForm, loanDetail, returnForm } from "./views.js";
 
 const PAGE_SIZE = 50;
 const SHA256 = /^[0-9a-f]{64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The form's own words for a few problems (the message ids of the others are the kit's). */
+const OWN_WORDS = {
+  signature_blob: { "Required.": "The borrower must sign on the screen." },
+  borrower_name: { "Required.": "Enter the borrower's name." },
+  borrower_kind: { "Choose one of the listed values.": "Choose who the borrower is." },
+  returned_by: { "Required.": "Enter who returned the key." },
+};
+
+/**
+ * The kit's problems as the form's errors, translated (the first of each field).
+ * @param {import("../kit/fields.js").Problem[]} found @returns {Record<string, string>}
+ */
+function errorsOf(found) {
+  /** @type {Record<string, string>} */
+  const errors = {};
+  for (const p of found) {
+    const field = p.field.split(".")[0];
+    if (field in errors) continue;
+    const own = /** @type {Record<string, Record<string, string>>} */ (OWN_WORDS)[field];
+    errors[field] = t((own && own[p.message]) || p.message, p.params);
+  }
+  return errors;
+}
+
+/** A rule's refusal as the form's error, in the phone's words. @param {Reject} r
+ * @returns {Record<string, string>} */
+function refusal(r) {
+  if (r.code === OWNER_CONSENT_REQUIRED) {
+    return { owner_consent: t("This key is owner-deposited: record the owner's consent.") };
+  }
+  if (r.code === KEY_RETIRED) return { key_id: t("This key is retired and cannot be lent.") };
+  return { [r.field || "form"]: t("This phone's rules refused it: {reason}", { reason: r.reason }) };
+}
 
 /**
  * @typedef {import("../router.js").Ctx} Ctx
@@ -25,7 +64,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** @param {Ctx} ctx */
 function allowed(ctx) {
-  return Boolean(ctx.session && KEY_ROLES.includes(ctx.session.user.role));
+  return Boolean(ctx.session && forRole(ctx.session.user.role));
 }
 
 /** @returns {Screen} */
@@ -61,7 +100,7 @@ async function boardRows() {
   const seen = writeCount();
   if (boardCache && boardCache.writes === seen) return boardCache.rows;
   const tx = await begin("readonly");
-  const [keys, open] = await Promise.all([tx.recordsOfType("key"), tx.openLoans()]);
+  const [keys, open] = await Promise.all([tx.recordsOfType("key"), tx.openOf(LOAN)]);
   const unitIds = [...new Set(keys.map((k) => k.data.unit_id).filter(Boolean))];
   const units = await Promise.all(unitIds.map((id) => tx.record("unit", id)));
   await tx.done;
@@ -154,7 +193,7 @@ async function lendFormScreen(ctx, values, errors) {
   const tx = await begin("readonly");
   const key = UUID.test(values.key_id) ? await tx.record("key", values.key_id) : undefined;
   const unit = key && key.data.unit_id ? await tx.record("unit", key.data.unit_id) : undefined;
-  const loans = key ? await tx.loansOfKey(key.id) : [];
+  const loans = key ? await tx.find(LOAN, "key_id", key.id) : [];
   await tx.done;
   if (!key || key.data.retired) {
     return { title: t("Lend a key"), main: html``, redirect: "/m/keys?tab=available" };
@@ -183,40 +222,6 @@ export async function lendScreen(ctx) {
   return lendFormScreen(ctx, values, {});
 }
 
-/**
- * Server rules (sync/mutations/keys.py KeyLend) checked before anything is stored.
- * @param {Record<string, string>} v @param {StoredRecord | undefined} key
- * @param {boolean} signed @param {number} now
- */
-function lendErrors(v, key, signed, now) {
-  /** @type {Record<string, string>} */
-  const e = {};
-  if (!key) e.key_id = t("Choose the key to lend.");
-  else if (key.data.retired) e.key_id = t("This key is retired and cannot be lent.");
-  if (!v.borrower_name) e.borrower_name = t("Enter the borrower's name.");
-  else if (v.borrower_name.length > 120) e.borrower_name = t("At most {n} characters.", { n: 120 });
-  if (v.borrower_phone.length > 40) e.borrower_phone = t("At most {n} characters.", { n: 40 });
-  if (!BORROWER_KINDS.includes(v.borrower_kind)) e.borrower_kind = t("Choose who the borrower is.");
-  if (!ID_TYPES.includes(v.id_type)) e.id_type = t("Choose the ID type.");
-  else if (v.id_type === "none" && v.id_last4) e.id_last4 = t("Choose the ID type, or leave the last 4 characters empty.");
-  else if (v.id_type !== "none" && !/^[0-9A-Za-z()]{4}$/.test(v.id_last4)) {
-    e.id_last4 = t("Enter exactly the last 4 characters of the ID.");
-  }
-  if (v.purpose.length > 255) e.purpose = t("At most {n} characters.", { n: 255 });
-  if (v.approver.length > 120) e.approver = t("At most {n} characters.", { n: 120 });
-  if (v.deposit.length > 60) e.deposit = t("At most {n} characters.", { n: 60 });
-  if (key && key.data.category === "owner_deposited" && !v.owner_consent) {
-    e.owner_consent = t("This key is owner-deposited: record the owner's consent.");
-  } else if (v.owner_consent.length > 255) {
-    e.owner_consent = t("At most {n} characters.", { n: 255 });
-  }
-  const due = fromLocalInput(v.due_at);
-  if (!due) e.due_at = t("Enter the date and time the key is due back.");
-  else if (due.getTime() < now - 60 * 1000) e.due_at = t("The due time must be later than now.");
-  if (!signed) e.signature_blob = t("The borrower must sign on the screen.");
-  return e;
-}
-
 /** @param {Ctx} ctx @returns {Promise<Screen>} */
 export async function lendSubmit(ctx) {
   if (!allowed(ctx) || !ctx.session) return refused();
@@ -224,17 +229,14 @@ export async function lendSubmit(ctx) {
   const form = await ctx.form();
   /** @type {Record<string, string>} */
   const v = {};
-  for (const name of LEND_FIELDS) v[name] = (form.get(name) || "").trim();
-  v.id_last4 = v.id_last4.toUpperCase();
-  const sig = SHA256.test(v.signature_blob) ? v.signature_blob : "";
+  for (const name of LEND_FIELDS) v[name] = form.get(name) || "";
+  const sig = SHA256.test(v.signature_blob.trim()) ? v.signature_blob.trim() : "";
   const check = await begin("readonly");
   const key = UUID.test(v.key_id) ? await check.record("key", v.key_id) : undefined;
   const blob = sig ? await check.blob(sig) : undefined;
   await check.done;
   const now = ctx.now;
-  const errors = lendErrors(v, key, Boolean(blob), now);
-  if (Object.keys(errors).length) return lendFormScreen(ctx, v, errors);
-
+  const due = fromLocalInput(v.due_at.trim());
   const loanId = uuid7(now);
   const args = {
     loan_id: loanId,
@@ -242,33 +244,47 @@ export async function lendSubmit(ctx) {
     borrower_name: v.borrower_name,
     borrower_phone: v.borrower_phone,
     borrower_kind: v.borrower_kind,
-    id_type: v.id_type,
-    id_last4: v.id_type === "none" ? "" : v.id_last4,
+    id_type: v.id_type || "none",
+    id_last4: v.id_last4,
     purpose: v.purpose,
     approver: v.approver,
     owner_consent: v.owner_consent,
     deposit: v.deposit,
     lent_at: new Date(now).toISOString(),
-    due_at: /** @type {Date} */ (fromLocalInput(v.due_at)).toISOString(),
-    signature_blob: sig,
+    due_at: due ? due.toISOString() : "",
+    signature_blob: blob ? sig : "",
   };
+  // the server's checks, from its declarations and this domain's rules (kit/args.js)
+  const found = problems("key.lend", args, RULES["key.lend"].check).problems;
+  const errors = errorsOf(found);
+  if (!due) errors.due_at = t("Enter the date and time the key is due back.");
+  if (!key) errors.key_id = t("Choose the key to lend.");
+  if (Object.keys(errors).length) return lendFormScreen(ctx, v, errors);
+
   // ONE transaction: outbox + replica (+ the signature marked used), and what the
   // confirmation shows read back from it; IDB requests only
-  const written = await inTx(
-    "readwrite",
-    async (tx) => {
-      await record(tx, session, "key.lend", args, { blobs: [sig], now });
-      const unitId = key && key.data.unit_id;
-      return {
-        loan: await tx.record("key_loan", loanId),
-        unit: unitId ? await tx.record("unit", unitId) : undefined,
-      };
-    },
-    "strict",
-  );
+  let written;
+  try {
+    written = await inTx(
+      "readwrite",
+      async (tx) => {
+        const { outcome } = await record(tx, session, "key.lend", args, { blobs: [sig], now });
+        if (outcome.reject) throw outcome.reject; // refused by the rules: nothing queued
+        const unitId = key && key.data.unit_id;
+        return {
+          loan: await tx.record(LOAN, loanId),
+          unit: unitId ? await tx.record("unit", unitId) : undefined,
+        };
+      },
+      "strict",
+    );
+  } catch (err) {
+    if (err instanceof Reject) return lendFormScreen(ctx, v, refusal(err));
+    throw err;
+  }
   ctx.afterWrite();
   const code = key ? key.data.code : "";
-  const confirmation = t("Lent: key {code} to {name}. Saved on this phone; it syncs by itself.", { code, name: v.borrower_name });
+  const confirmation = t("Lent: key {code} to {name}. Saved on this phone; it syncs by itself.", { code, name: written.loan ? written.loan.data.borrower_name : v.borrower_name });
   if (!written.loan) return loanScreenFor(ctx, loanId, confirmation);
   return {
     title: t("Key loan"),
@@ -291,7 +307,7 @@ export async function lendSubmit(ctx) {
 /** @param {Ctx} ctx @param {string} loanId @param {string} [confirmation] @returns {Promise<Screen>} */
 async function loanScreenFor(ctx, loanId, confirmation) {
   const tx = await begin("readonly");
-  const loan = await tx.record("key_loan", loanId);
+  const loan = await tx.record(LOAN, loanId);
   const key = loan ? await tx.record("key", loan.data.key_id) : undefined;
   const unit = key && key.data.unit_id ? await tx.record("unit", key.data.unit_id) : undefined;
   const conflicts = loan ? await tx.recordsOfType("conflict") : [];
@@ -330,7 +346,7 @@ export async function loanScreen(ctx) {
  * @returns {Promise<Screen>} */
 async function returnFormScreen(ctx, values, errors) {
   const tx = await begin("readonly");
-  const loan = await tx.record("key_loan", ctx.params.id);
+  const loan = await tx.record(LOAN, ctx.params.id);
   const key = loan ? await tx.record("key", loan.data.key_id) : undefined;
   await tx.done;
   if (!loan) return loanScreenFor(ctx, ctx.params.id);
@@ -353,23 +369,16 @@ export async function returnSubmit(ctx) {
   const session = ctx.session;
   const form = await ctx.form();
   const v = {
-    returned_by: (form.get("returned_by") || "").trim(),
-    return_notes: (form.get("return_notes") || "").trim(),
+    returned_by: form.get("returned_by") || "",
+    return_notes: form.get("return_notes") || "",
     return_photos: (form.get("return_photos") || "").trim(),
   };
   const photos = v.return_photos.split(",").filter((s) => SHA256.test(s));
   const check = await begin("readonly");
-  const loan = await check.record("key_loan", ctx.params.id);
+  const loan = await check.record(LOAN, ctx.params.id);
   const stored = await Promise.all(photos.map((sha) => check.blob(sha)));
   await check.done;
-  /** @type {Record<string, string>} */
-  const errors = {};
-  if (!v.returned_by) errors.returned_by = t("Enter who returned the key.");
-  else if (v.returned_by.length > 120) errors.returned_by = t("At most {n} characters.", { n: 120 });
-  if (v.return_notes.length > 2000) errors.return_notes = t("At most {n} characters.", { n: 2000 });
-  if (photos.length > 20) errors.return_notes = t("At most 20 photos.");
   if (!loan || loan.data.returned_at != null || loan.data.voided) return returnFormScreen(ctx, v, {});
-  if (Object.keys(errors).length) return returnFormScreen(ctx, v, errors);
   const kept = photos.filter((_sha, i) => stored[i]);
   const now = ctx.now;
   const args = {
@@ -379,7 +388,18 @@ export async function returnSubmit(ctx) {
     return_notes: v.return_notes,
     return_photos: kept,
   };
-  await inTx("readwrite", (tx) => record(tx, session, "key.return", args, { blobs: kept, now }), "strict");
+  const errors = errorsOf(problems("key.return", args).problems);
+  if (errors.return_photos) errors.return_notes = errors.return_photos;
+  if (Object.keys(errors).length) return returnFormScreen(ctx, v, errors);
+  try {
+    await inTx("readwrite", async (tx) => {
+      const { outcome } = await record(tx, session, "key.return", args, { blobs: kept, now });
+      if (outcome.reject) throw outcome.reject;
+    }, "strict");
+  } catch (err) {
+    if (err instanceof Reject) return returnFormScreen(ctx, v, refusal(err));
+    throw err;
+  }
   ctx.afterWrite();
   const screen = await loanScreenFor(ctx, loan.id, t("Return recorded. Saved on this phone; it syncs by itself."));
   return { ...screen, headers: { "HX-Replace-Url": `/m/keys/loans/${loan.id}` } };
