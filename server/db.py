@@ -10,24 +10,23 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 from piccolo.table import Table
+
+from server.sync.connections import SQLiteReaders
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 
 os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
 
 
-# Idle read connections kept per event loop (more may be open while busy; the extra ones are
-# closed when returned).
+# Read connections (threads) per SQLite engine, for SELECTs outside a transaction.
 SQLITE_READ_POOL_SIZE = 4
 
 
@@ -37,58 +36,40 @@ def _is_read_only(query: str) -> bool:
 
 
 class CaretakerSQLiteEngine(SQLiteEngine):
-    """SQLite with WAL, a busy timeout and NORMAL sync on every connection.
-
-    Piccolo opens a new aiosqlite connection (and thread) for every query outside a
-    transaction, ~1 ms each. A SELECT outside a transaction here instead borrows one of a
-    few long-lived connections of the current event loop: in WAL mode every statement of an
-    autocommit connection reads the latest committed state, and a SELECT never takes the
-    writer lock, so this changes nothing but the cost. Writes and transactions keep
-    Piccolo's behaviour (a connection of their own)."""
+    """SQLite with WAL, a busy timeout and NORMAL sync on every connection; a SELECT outside
+    a transaction runs on one of a few long-lived read connections
+    (:class:`server.sync.connections.SQLiteReaders`) instead of a new connection per query.
+    Writes and transactions keep Piccolo's behaviour (a connection of their own)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._read_pools: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, list[aiosqlite.Connection]] = weakref.WeakKeyDictionary()
+        self._readers: SQLiteReaders | None = None
+
+    @property
+    def readers(self) -> SQLiteReaders:
+        if self._readers is None:
+            self._readers = SQLiteReaders(self.connection_kwargs, SQLITE_READ_POOL_SIZE,
+                                          row_factory=dict_factory)
+        return self._readers
 
     async def get_connection(self) -> Any:
         connection = await super().get_connection()
         await connection.execute("PRAGMA synchronous = NORMAL")
         return connection
 
-    async def _open_reader(self) -> aiosqlite.Connection:
-        pending = aiosqlite.connect(**self.connection_kwargs)
-        # aiosqlite's worker thread is not a daemon: an idle pooled connection must not keep
-        # the process from exiting (it holds no write; stop() closes them properly).
-        pending._thread.daemon = True
-        connection = await pending
-        connection.row_factory = dict_factory  # type: ignore[assignment]  # as Piccolo does
-        await connection.execute("PRAGMA foreign_keys = 1")
-        return connection
-
-    async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
-                                     query_type: str = "generic",
-                                     table: Any = None) -> Any:
-        if not _is_read_only(query) or self.path == ":memory:":
-            return await super()._run_in_new_connection(query, args, query_type, table)
-        pool = self._read_pools.setdefault(asyncio.get_running_loop(), [])
-        connection = pool.pop() if pool else await self._open_reader()
-        try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
-        except BaseException:
-            await connection.close()  # in an unknown state: not back in the pool
-            raise
-        if len(pool) < SQLITE_READ_POOL_SIZE:
-            pool.append(connection)
-        else:
-            await connection.close()
-        return rows
+    async def run_querystring(self, querystring: Any, in_pool: bool = False) -> Any:
+        if self.current_transaction.get() is None and self.path != ":memory:":
+            query, args = querystring.compile_string(engine_type=self.engine_type)
+            if _is_read_only(query):
+                if self.log_queries:
+                    self.print_query(query_id=self.get_query_id(), query=str(querystring))
+                return await self.readers.fetch(query, args)
+        return await super().run_querystring(querystring, in_pool)
 
     async def close_read_pool(self) -> None:
-        pool = self._read_pools.pop(asyncio.get_running_loop(), [])
-        for connection in pool:
-            await connection.close()
+        readers, self._readers = self._readers, None
+        if readers is not None:
+            await asyncio.get_running_loop().run_in_executor(None, readers.close)
 
 
 def make_engine(database_url: str) -> Engine:
@@ -119,9 +100,9 @@ def bind(engine: Engine) -> None:
     """Point every table (and Piccolo's migration table) at ``engine``."""
     import server.piccolo_conf as conf
 
-    conf.DB = engine
+    conf.DB = engine  # what Piccolo's engine finder returns (migrations, new tables)
     for table in all_tables():
-        table._meta._db = engine
+        table._meta.db = engine  # TableMeta.db's setter
 
 
 async def migrate(engine: Engine) -> None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on a fresh machine (Python ≥ 3.11, Node, apt):
-# the virtualenv with the dev extra, Debian's Chromium for the browser tests, and a running
+# the virtualenv with the dev extra, the npm dev tools, Debian's Chromium for the browser tests, and a running
 # PostgreSQL at 127.0.0.1:5432 (the database tests run on SQLite and on PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,12 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+# exactly the versions the tests passed with (constraints.txt, as `caretaker run`'s command)
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+
+# The phone code's type check (TypeScript over the service worker's JavaScript) and the
+# phone side of the parity tests (fake-indexeddb) come from npm, pinned by package-lock.json.
+npm ci --silent --no-audit --no-fund
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "prepare: installing Debian's chromium for the browser tests"

@@ -39,7 +39,7 @@ class Site(Table, tablename="site"):
 
 class Building(Table, tablename="building"):
     id = UUID(primary_key=True)
-    site = ForeignKey(references=Site, index=True)
+    site = ForeignKey(references=Site, index=True, null=False)
     code = Varchar(length=20)
     name = Varchar(length=120)
     active = Boolean(default=True)
@@ -51,8 +51,8 @@ class Building(Table, tablename="building"):
 
 class Unit(Table, tablename="unit"):
     id = UUID(primary_key=True)
-    site = ForeignKey(references=Site, index=True)
-    building = ForeignKey(references=Building, index=True)
+    site = ForeignKey(references=Site, index=True, null=False)
+    building = ForeignKey(references=Building, index=True, null=False)
     number = Varchar(length=40, index=True)  # 房號, e.g. "A座 12樓 03室" shown as "12/F-03"
     floor = Varchar(length=10)
     area = Float(null=True, default=None)  # m²
@@ -66,8 +66,8 @@ class Unit(Table, tablename="unit"):
 
 class Resident(Table, tablename="resident"):
     id = UUID(primary_key=True)
-    site = ForeignKey(references=Site, index=True)
-    unit = ForeignKey(references=Unit, index=True)
+    site = ForeignKey(references=Site, index=True, null=False)
+    unit = ForeignKey(references=Unit, index=True, null=False)
     name = Varchar(length=120)
     phone = Varchar(length=40, default="")
     relation = Varchar(length=20, default="owner")

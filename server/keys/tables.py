@@ -21,14 +21,10 @@ from piccolo.table import Table
 
 from server.estate.tables import Site, Unit
 
-KEY_CATEGORIES = ("owner_deposited", "vacant_unit", "show_flat", "public_area",
-                  "equipment_room", "master")
-BORROWER_KINDS = ("staff", "contractor", "resident", "agent")
-
 
 class KeyTag(Table, tablename="key_tag"):
     id = UUID(primary_key=True)
-    site = ForeignKey(references=Site, index=True)
+    site = ForeignKey(references=Site, index=True, null=False)
     code = Varchar(length=40, index=True)  # printed on the tag; never the unit number
     label = Varchar(length=120)
     category = Varchar(length=20)
@@ -44,8 +40,8 @@ class KeyTag(Table, tablename="key_tag"):
 
 class KeyLoan(Table, tablename="key_loan"):
     id = UUID(primary_key=True)
-    site = ForeignKey(references=Site, index=True)
-    key = ForeignKey(references=KeyTag, index=True)
+    site = ForeignKey(references=Site, index=True, null=False)
+    key = ForeignKey(references=KeyTag, index=True, null=False)
     borrower_name = Varchar(length=120)
     borrower_phone = Varchar(length=40, default="")
     borrower_kind = Varchar(length=20)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from sync.domains import areas as domain_areas
+
 LOCALE_DIR = Path(__file__).resolve().parents[2] / "web" / "locale"
 LANGUAGES = {"zh_Hant": "繁體中文", "en": "English"}
 HTML_LANG = {"zh_Hant": "zh-Hant", "en": "en"}
@@ -23,8 +25,9 @@ DEFAULT_LANGUAGE = "zh_Hant"
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 
-# The areas the phone's service worker needs (it downloads them before first use: keep small).
-PHONE_AREAS = ("core", "app")
+# The areas the phone's service worker needs (it downloads them before first use: keep
+# small): the app's own words, the kit's messages and each domain's declared labels.
+PHONE_AREAS = ("core", "app", "kit", *domain_areas())
 
 
 @cache

@@ -1,11 +1,18 @@
-"""Connections for the sync store: one small interface (:class:`Connection`: ``fetch``,
-``execute``, ``run_all``) over asyncpg (PostgreSQL), aiosqlite (SQLite reads inside a
-Piccolo transaction) and the process's SQLite writer (:class:`SQLiteWriter`, pushes)."""
+"""Where the code talks to the database drivers directly — the one module that does, through
+their public APIs only (asyncpg, aiosqlite, sqlite3): what the hot paths need and Piccolo
+does not offer.
+
+- :class:`Connection` (``fetch``, ``execute``, ``run_all``) over the connection of an open
+  transaction: asyncpg (PostgreSQL), aiosqlite (a Piccolo SQLite transaction: pulls, office
+  writes) and the process's SQLite writer (:class:`SQLiteWriter`: pushes).
+- :class:`SQLiteReaders`: a few long-lived ``sqlite3`` connections, each on its own thread,
+  for SELECTs outside a transaction (``server.db.CaretakerSQLiteEngine``)."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -170,3 +177,56 @@ class WriterConnection(Connection):
 
     async def run_all(self, ops: list[Op]) -> None:
         await self.writer.call(lambda: _run_sqlite(self._conn(), ops))
+
+
+class SQLiteReaders:
+    """Long-lived read connections for SELECTs outside a transaction: one ``sqlite3``
+    connection per worker thread (at most ``size``), opened on first use.
+
+    Piccolo opens a new connection (and thread) for every query outside a transaction,
+    ~1 ms each. In WAL mode every statement of an autocommit connection reads the latest
+    committed state and a SELECT never takes the writer lock, so reusing connections changes
+    nothing but the cost. Idle worker threads end with the process (no daemon tricks)."""
+
+    def __init__(self, connect_kwargs: dict[str, Any], size: int,
+                 row_factory: Any = None) -> None:
+        self.connect_kwargs = {**connect_kwargs, "check_same_thread": False}
+        self.row_factory = row_factory
+        self._executor = ThreadPoolExecutor(size, thread_name_prefix="caretaker-sqlite-read")
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(**self.connect_kwargs)
+            conn.row_factory = self.row_factory
+            self._local.conn = conn
+            with self._lock:
+                self._opened.append(conn)
+        return conn
+
+    def _fetch(self, query: str, params: Sequence[Any]) -> list[Any]:
+        conn = self._connection()
+        try:
+            return conn.execute(query, tuple(params)).fetchall()
+        except BaseException:
+            # in an unknown state: never reuse it
+            self._local.conn = None
+            with self._lock:
+                self._opened.remove(conn)
+            conn.close()
+            raise
+
+    async def fetch(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._fetch, query, params)
+
+    def close(self) -> None:
+        """Wait for running reads, then close every connection."""
+        self._executor.shutdown(wait=True)
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()

@@ -44,3 +44,19 @@ def scenarios(domains: tuple[str, ...] = DOMAINS) -> list[Any]:
 def default_registry() -> Registry:
     """Every domain's records and mutations (built once)."""
     return build_registry()
+
+
+def messages(domains: tuple[str, ...] = DOMAINS) -> tuple[str, ...]:
+    """The domains' own check messages (``MESSAGES`` beside their rules)."""
+    out: list[str] = []
+    for name in domains:
+        module = importlib.import_module(name)
+        rules = getattr(module, "rules", None)
+        out += getattr(rules, "MESSAGES", ())
+    return tuple(out)
+
+
+def areas(domains: tuple[str, ...] = DOMAINS) -> tuple[str, ...]:
+    """The translation areas of the domains (``web/locale/<lang>/LC_MESSAGES/<area>.po``):
+    a domain's labels and messages live in the catalog named after it."""
+    return tuple(name.rsplit(".", 1)[-1] for name in domains)

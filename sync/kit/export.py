@@ -77,3 +77,24 @@ def export(registry: Registry) -> dict[str, Any]:
         "patterns": {"uuid": f.UUID_PATTERN, "ts": f.TS_PATTERN},
         "years": [f.MIN_YEAR, f.MAX_YEAR],
     }
+
+
+def _field_texts(x: Field) -> list[str]:
+    return [x.label, x.pattern_message, x.length_message, *x.choices.values()]
+
+
+def texts(registry: Registry, extra: tuple[str, ...] = ()) -> set[str]:
+    """Every text the declarations show people — labels of record types, fields, choices and
+    mutations, the checks' messages — plus ``extra`` (the domains' own check messages): the
+    message ids the phone's catalog must hold (``tests/unit/test_i18n.py``)."""
+    out: set[str] = set(MESSAGES.values()) | set(extra)
+    for t in registry.records:
+        out.add(t.label)
+        for x in t.fields:
+            out.update(_field_texts(x))
+    for m in registry.specs():
+        out.add(m.label)
+        for a in m.args:
+            for sub in (a, *a.fields):
+                out.update(_field_texts(sub.field))
+    return {s for s in out if s}

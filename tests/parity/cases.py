@@ -250,7 +250,10 @@ def steps(draw: Any, n_max: int = 14) -> list[dict[str, Any]]:
             if isinstance(a.get(arg), str):
                 pools.ids.setdefault(t, []).append(a[arg])
         counters[who] += 1
-        stamp = hlc(wall + i * 1000 + draw(st.integers(-30_000, 30_000)), counters[who],
-                    actor.node)
+        # now and then a phone whose clock is hours behind (long offline): its corrections
+        # lose to what the records already hold
+        behind = 2 * 3_600_000 if draw(st.integers(0, 5)) == 0 else 0
+        stamp = hlc(wall - behind + i * 1000 + draw(st.integers(-30_000, 30_000)),
+                    counters[who], actor.node)
         out.append({"actor": who, "name": name, "args": a, "hlc": stamp})
     return out

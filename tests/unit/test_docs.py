@@ -79,3 +79,20 @@ def test_every_endpoint_is_documented() -> None:
                      "POST /api/v1/sync/pull", "PUT /api/v1/blobs/{sha256}",
                      "GET /api/v1/blobs/{sha256}"):
         assert endpoint in PROTOCOL
+
+
+def test_the_generated_tables_are_current() -> None:
+    """Streams, record types and mutations are written from the declarations."""
+    from sync.kit import docs
+
+    assert docs.block_names(PROTOCOL) == ["streams", "records", "mutations"]
+    assert docs.render(PROTOCOL, default_registry()) == PROTOCOL, (
+        "docs/protocol.md is stale: run python -m sync.kit.docs")
+
+
+def test_a_stale_table_is_noticed() -> None:
+    from sync.kit import docs
+
+    stale = PROTOCOL.replace("| `key.lend` |", "| `key.lend_old` |")
+    assert stale != PROTOCOL
+    assert docs.render(stale, default_registry()) == PROTOCOL

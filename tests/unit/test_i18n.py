@@ -89,3 +89,44 @@ def test_one_text_has_one_translation_across_catalog_files(language: str) -> Non
                                    f"{path.name}={m.string!r}")
                 seen.setdefault(m.id, (path.name, str(m.string)))
     assert not clashes, "\n".join(clashes)
+
+
+def declared_strings() -> set[str]:
+    """What the declarations show people (labels, choices, the checks' messages)."""
+    from sync.domains import default_registry, messages
+    from sync.kit.export import texts
+
+    return texts(default_registry(), messages())
+
+
+def test_declared_strings_are_found() -> None:
+    found = declared_strings()
+    assert {"Required.", "Owner-deposited", "Tag code", "Lent", "Tenant",
+            "The key must be due back after it is lent."} <= found
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_declared_string_is_in_the_phone_catalog(language: str) -> None:
+    """Labels, choices and messages come from the declarations (sync/domains); the phone
+    shows them through the catalog it downloads."""
+    cat = catalog(language, PHONE_AREAS)
+    missing = sorted(s for s in declared_strings() if s not in cat)
+    assert not missing, f"{len(missing)} declared strings lack a {language} translation in " \
+        f"{PHONE_AREAS}:\n" + "\n".join(missing)
+
+
+def test_every_check_message_of_a_domain_is_declared() -> None:
+    """A domain's cross-field checks use the messages its rules list in ``MESSAGES``
+    (so they reach the catalogs)."""
+    import importlib
+
+    from sync.domains import DOMAINS
+
+    for name in DOMAINS:
+        rules = getattr(importlib.import_module(name), "rules", None)
+        if rules is None:
+            continue
+        source = Path(rules.__file__).read_text()
+        used = set(re.findall(r"Problem\([^,]+,\s*([A-Z_][A-Z0-9_]*)", source))
+        listed = {k for k, v in vars(rules).items() if v in rules.MESSAGES and k.isupper()}
+        assert used and used <= listed, used - listed

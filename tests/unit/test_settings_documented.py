@@ -32,9 +32,13 @@ def test_settings_read_in_code_are_declared() -> None:
     documented = set(re.findall(r"`(CARETAKER_[A-Z_]+)`", readme))
     declared = {s.name for s in SETTINGS} | documented
 
-    for path in (ROOT / "server").rglob("*.py"):
-        for name in re.findall(r"\"(CARETAKER_[A-Z_]+)\"", path.read_text()):
-            assert name in declared, f"{path.name} reads undeclared {name}"
+    read = 0
+    for folder in ("server", "sync", "tests"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for name in re.findall(r"[\"'](CARETAKER_[A-Z_]+)[\"']", path.read_text()):
+                read += 1
+                assert name in declared, f"{path} reads undeclared {name}"
+    assert read > len(SETTINGS)
 
 
 def test_defaults_parse(tmp_path, monkeypatch) -> None:

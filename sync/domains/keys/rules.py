@@ -48,6 +48,8 @@ CODES = (ALREADY_EXISTS, UNKNOWN_SITE, UNKNOWN_UNIT, CODE_IN_USE, CODE_SHOWS_UNI
 ID_LAST4_WITHOUT_TYPE = "Choose the ID type, or leave the last 4 characters empty."
 ID_LAST4_EXACTLY = "Enter exactly the last 4 characters of the ID."
 DUE_BEFORE_LENT = "The key must be due back after it is lent."
+# the words of this domain's own checks (message ids of the keys catalog)
+MESSAGES = (ID_LAST4_WITHOUT_TYPE, ID_LAST4_EXACTLY, DUE_BEFORE_LENT)
 
 
 # --- the tag code must not lead to the flat -----------------------------------------------
@@ -157,6 +159,18 @@ _NOT_RETURNED: dict[str, Any] = {
 }
 
 
+def lend_refusal(k: dict[str, Any], a: Any) -> Reject | None:
+    """Why this key may not be lent on these details, or None (the phone's lend form shows it
+    beside the other problems)."""
+    if k.get("retired"):
+        return Reject(KEY_RETIRED, f"key {k.get('code')} is retired", "key_id")
+    if k.get("category") == "owner_deposited" and not a.owner_consent:
+        return Reject(OWNER_CONSENT_REQUIRED,
+                      f"key {k.get('code')} is owner-deposited: record the owner's consent",
+                      "owner_consent")
+    return None
+
+
 def _lend(ctx: Context, a: Any) -> None:
     lent = {f: getattr(a, f) for f in LEND_FIELDS}
     existing = ctx.get(LOAN, a.loan_id)
@@ -168,12 +182,9 @@ def _lend(ctx: Context, a: Any) -> None:
     if key is None:
         raise Reject(UNKNOWN_KEY, f"no key {a.key_id}", "key_id")
     k = key.data
-    if k.get("retired"):
-        raise Reject(KEY_RETIRED, f"key {k.get('code')} is retired", "key_id")
-    if k.get("category") == "owner_deposited" and not a.owner_consent:
-        raise Reject(OWNER_CONSENT_REQUIRED,
-                     f"key {k.get('code')} is owner-deposited: record the owner's consent",
-                     "owner_consent")
+    refused = lend_refusal(k, a)
+    if refused is not None:
+        raise refused
     open_loans = [other for other in ctx.find(LOAN, "key_id", a.key_id)
                   if LOAN_TYPE.is_open(other.data)]
     actor = ctx.actor
@@ -279,7 +290,11 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         apply=_register, roles=WRITERS,
         creates=((KEY, "key_id"),),
         lookups=lambda a: [Lookup(KEY, "code", a.code)],
-        description="Add a key tag to the site's register.",
+        description="Add a key tag to the site's register. Refused: `already_exists` (the id "
+                    "with other content; identical = no-op), `code_in_use` (another key of "
+                    "the site has the code), `unknown_site`, `unknown_unit` (not a unit of "
+                    "the site), `code_shows_unit`/`label_shows_unit` (a unit's key must not "
+                    "show its unit number).",
     ),
     MutationSpec(
         name="key.update", label="Key corrected",
@@ -289,8 +304,10 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         follows=(("key_id", "unit_id"),),  # the key's unit: a new label must not show it
         lookups=lambda a: [Lookup(KEY, "code", a.fields["code"])] if "code" in a.fields
         else [],
-        description="Correct a key's code, label, category, notes, unit or retired flag "
-                    "(field by field, last writer wins).",
+        description="Correct a key's code, label, category, notes, unit or retired flag, "
+                    "field by field, last writer wins by HLC; the losing value is kept in a "
+                    "`field_overwritten` conflict. Refused: `unknown_key`, `code_in_use`, "
+                    "`unknown_unit`, `code_shows_unit`, `label_shows_unit`.",
     ),
     MutationSpec(
         name="key.lend", label="Lent",
@@ -304,8 +321,11 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         apply=_lend, roles=WRITERS,
         creates=((LOAN, "loan_id"),),
         lookups=lambda a: [Lookup(LOAN, "key_id", a.key_id, OPEN_LOAN)],
-        description="Lend a key; a second open loan of the same key is a double_loan "
-                    "conflict.",
+        description="Lend a key. Refused: `unknown_key`, `key_retired`, "
+                    "`owner_consent_required` (an owner-deposited key), `invalid_args` (due "
+                    "before lent, an ID part that is not 4 characters, …); `already_exists` "
+                    "for the loan id with other details. The key already out: both loans "
+                    "kept and a `double_loan` conflict.",
     ),
     MutationSpec(
         name="key.return", label="Returned",
@@ -315,13 +335,17 @@ MUTATIONS: tuple[MutationSpec, ...] = (
               *record_args(LOAN_TYPE, return_notes="", return_photos=[])),
         space_from=(LOAN_SPACE,),
         apply=_return, roles=WRITERS,
-        description="Record a key's return.",
+        description="Record a key's return. Refused: `unknown_loan`, `loan_voided`. "
+                    "Already returned: a `double_return` conflict keeping both times; "
+                    "returned before it was lent: applied with a `return_before_loan` "
+                    "conflict.",
     ),
     MutationSpec(
         name="key.void_loan", label="Voided",
         args=(id_arg("loan_id", LOAN), arg("reason", LOAN_TYPE.field("void_reason"), "")),
         space_from=(LOAN_SPACE,),
         apply=_void, roles=SUPERVISORS,
-        description="Void a loan entered by mistake (supervisor; reason required).",
+        description="Void a loan entered by mistake (it becomes a tombstone). Refused: "
+                    "`reason_required`, `unknown_loan`, `loan_voided`.",
     ),
 )

@@ -107,6 +107,20 @@ function loanSummary(loanId, d) {
   };
 }
 
+/**
+ * Why this key may not be lent on these details (a retired key; an owner-deposited key
+ * without the owner's consent), or null. The lend rule refuses with it; the lend form shows it
+ * beside the other problems. @param {Record<string, any>} k the key's data
+ * @param {Record<string, any>} a @returns {Reject | null}
+ */
+export function lendRefusal(k, a) {
+  if (k.retired) return new Reject(KEY_RETIRED, `key ${k.code} is retired`, "key_id");
+  if (k.category === "owner_deposited" && !a.owner_consent) {
+    return new Reject(OWNER_CONSENT_REQUIRED, `key ${k.code} is owner-deposited: record the owner's consent`, "owner_consent");
+  }
+  return null;
+}
+
 /** @type {Record<string, import("../kit/engine.js").Rule>} */
 export const RULES = {
   "key.register": {
@@ -162,10 +176,8 @@ export const RULES = {
       const key = await ctx.get(KEY, a.key_id);
       if (!key) throw new Reject(UNKNOWN_KEY, `no key ${a.key_id}`, "key_id");
       const k = key.data;
-      if (k.retired) throw new Reject(KEY_RETIRED, `key ${k.code} is retired`, "key_id");
-      if (k.category === "owner_deposited" && !a.owner_consent) {
-        throw new Reject(OWNER_CONSENT_REQUIRED, `key ${k.code} is owner-deposited: record the owner's consent`, "owner_consent");
-      }
+      const refused = lendRefusal(k, a);
+      if (refused) throw refused;
       const openLoans = (await ctx.find(LOAN, "key_id", a.key_id)).filter((o) => isOpenLoan(o.data));
       const actor = ctx.actor;
       const data = { site_id: k.site_id, ...lent, lent_by: actor.staff_id,

@@ -15,7 +15,7 @@ import { record } from "../outbox.js";
 import { defaultDue, fromLocalInput, toLocalInput } from "../views/format.js";
 import { notForRole } from "../views/home.js";
 import { forRole } from "./index.js";
-import { LOAN, OWNER_CONSENT_REQUIRED, KEY_RETIRED, RULES } from "./rules.js";
+import { LOAN, OWNER_CONSENT_REQUIRED, KEY_RETIRED, RULES, lendRefusal } from "./rules.js";
 import { TABS, board, keyResults, lendForm, loanDetail, returnForm } from "./views.js";
 
 const PAGE_SIZE = 50;
@@ -257,6 +257,11 @@ export async function lendSubmit(ctx) {
   // the server's checks, from its declarations and this domain's rules (kit/args.js)
   const found = problems("key.lend", args, RULES["key.lend"].check).problems;
   const errors = errorsOf(found);
+  // what the rules would refuse about this key, shown with the rest rather than after it
+  const keyRefusal = key && lendRefusal(key.data, args);
+  if (keyRefusal && found.length) {
+    for (const [field, message] of Object.entries(refusal(keyRefusal))) errors[field] ??= message;
+  }
   if (!due) errors.due_at = t("Enter the date and time the key is due back.");
   if (!key) errors.key_id = t("Choose the key to lend.");
   if (Object.keys(errors).length) return lendFormScreen(ctx, v, errors);
