@@ -33,6 +33,7 @@ from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext, laz
 from server.lib.pages import home_path, signed_in, user_of
 from server.review.present import PRESENTERS
 from server.settings import Settings, load_settings
+from sync.streams import ROLE_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "web" / "templates"
@@ -135,6 +136,7 @@ def _jinja_env() -> Environment:
         LANGUAGES=LANGUAGES,
         current_language=current_language.get,
         html_lang=lambda: HTML_LANG.get(current_language.get(), "zh-Hant"),
+        role_label=lambda role: gettext(ROLE_LABELS.get(str(role), str(role))),
     )
     return env
 

@@ -83,7 +83,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_createadmin(settings: Settings, args: argparse.Namespace) -> int:
-    from server.estate.service import create_admin
+    from server.accounts.staff_list import create_admin
     from server.lib.errors import ValidationFailed
 
     password = os.environ.get("CARETAKER_ADMIN_PASSWORD") or getpass.getpass("Password: ")

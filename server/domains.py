@@ -21,6 +21,23 @@ def routes() -> list[Any]:
     return out
 
 
+def reference_lists() -> list[Any]:
+    """Every reference-data list (:class:`server.refdata.spec.RefList`) of the domains and
+    of the accounts (a domain's ``lists`` module, when it has one)."""
+    from server.accounts.staff_list import LISTS as staff
+
+    out: list[Any] = []
+    for name in DOMAINS:
+        try:
+            module = importlib.import_module(f"{name}.lists")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{name}.lists":
+                raise
+            continue
+        out += module.LISTS
+    return [*out, *staff]
+
+
 @cache
 def register_presenters() -> None:
     """Every domain's additions to the review pages (once per process)."""

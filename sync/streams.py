@@ -20,8 +20,12 @@ from sync import ORG_SPACE
 
 SEPARATOR = ":"
 
-# Roles (the server's staff roles): patrol guard, technician, front desk, supervisor, admin.
-ROLES = ("patrol", "technician", "front_desk", "supervisor", "admin")
+# The staff roles (code -> label, a message id of the catalogs): declared once, here.
+ROLE_LABELS = {
+    "patrol": "Patrol guard", "technician": "Technician", "front_desk": "Front desk",
+    "supervisor": "Supervisor", "admin": "Administrator",
+}
+ROLES = tuple(ROLE_LABELS)
 # These read every stream of their sites.
 EVERYTHING = frozenset({"admin", "supervisor"})
 

@@ -14,8 +14,9 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from server.estate.tables import Site
+from sync.streams import ROLES
 
-ROLES = ("patrol", "technician", "front_desk", "supervisor", "admin")
+__all__ = ["ROLES", "Device", "SignInFailure", "Staff", "StaffSite", "WebSession"]
 
 
 class Staff(Table, tablename="staff"):

@@ -13,9 +13,9 @@ from litestar.response import Redirect, Template
 
 from server.estate import import_service
 from server.estate.importer import template_download
-from server.estate.pages import VARY, htmx_aware_errors, htmx_aware_redirect, is_fragment, me
 from server.estate.schemas import ImportConfirm, ImportUpload
 from server.lib.pages import admin_only
+from server.refdata.pages import VARY, htmx_aware_errors, htmx_aware_redirect, is_fragment, me
 from server.settings import Settings
 
 PAGE = "office/import/index.html"

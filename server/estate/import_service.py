@@ -20,24 +20,18 @@ import msgspec
 
 from server.accounts.schemas import CurrentUser
 from server.db import write_transaction
-from server.estate.common import Outcome, optional_id, require_admin
 from server.estate.importer import KINDS, MAX_UPLOAD_BYTES, code_for, read_sheet
-from server.estate.rules import resident_fields, unit_fields
 from server.estate.schemas import ImportConfirm, ImportUpload
-from server.estate.service import now
-from server.estate.tables import (
-    ID_TYPES,
-    RESIDENT_RELATIONS,
-    UNIT_USES,
-    Building,
-    Resident,
-    Site,
-    Unit,
-)
+from server.estate.tables import Building, Resident, Site, Unit
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
+from server.lib.queries import as_id
+from server.refdata.common import Outcome, require_admin
+from server.refdata.forms import check_raw, message
+from server.refdata.store import now
 from server.settings import Settings
 from server.sync.spaces import bump_for
+from sync.domains.estate import RESIDENT, UNIT
 
 PAYLOAD_TTL_SECONDS = 3600
 PREVIEW_ROWS = 100
@@ -91,7 +85,7 @@ def _unpack(secret: str, form: ImportConfirm, user: CurrentUser) -> Payload | No
 
 
 async def _site(site_id: str) -> dict[str, Any] | None:
-    sid = optional_id(site_id)
+    sid = as_id(site_id)
     row = await Site.select(Site.id, Site.name, Site.code, Site.active).where(
         Site.id == sid).first() if sid else None
     return {**row, "id": str(row["id"])} if row else None
@@ -142,23 +136,11 @@ async def _check(kind: str, site: dict[str, Any], rows: list[tuple[int, dict[str
         elif not building["active"]:
             problems.append(_("Row {row}: building '{code}' is deactivated.", row=number,
                               code=code))
-        if kind == "units":
-            values, errors = unit_fields(cells.get("number", ""), cells.get("floor", ""),
-                                         cells.get("area", ""),
-                                         code_for("use", cells.get("use", ""), UNIT_USES))
-        else:
-            values, errors = resident_fields(
-                cells.get("name", ""), cells.get("phone", ""),
-                code_for("relation", cells.get("relation", ""), RESIDENT_RELATIONS),
-                code_for("id_type", cells.get("id_type", ""), ID_TYPES),
-                cells.get("id_last4", ""))
-            values["number"] = " ".join(cells.get("number", "").split())
-            if not values["number"]:
-                errors["number"] = _("Required.")
+        values, errors = _fields(kind, cells)
         problems += [_("Row {row}, {column}: {problem}", row=number, column=_(_LABELS[f]),
                        problem=m) for f, m in errors.items()]
         action = "new"
-        if building is not None and values["number"]:
+        if building is not None and values.get("number"):
             number_as_stored = _stored_number(building["id"], values["number"], units, by_value)
             values["number"] = number_as_stored
             key = (building["id"], number_as_stored.lower())
@@ -172,11 +154,12 @@ async def _check(kind: str, site: dict[str, Any], rows: list[tuple[int, dict[str
                 if unit_id is None:
                     problems.append(_("Row {row}: building '{code}' has no unit {unit}.",
                                       row=number, unit=values["number"], code=code))
-                elif (unit_id, values["name"].lower()) in residents:
+                elif (unit_id, str(values.get("name", "")).lower()) in residents:
                     problems.append(_("Row {row}: {name} is already a resident of {unit}.",
                                       row=number, name=values["name"],
                                       unit=values["number"]))
-                dup = seen.setdefault((str(unit_id), values["name"].lower()), number)
+                dup = seen.setdefault((str(unit_id), str(values.get("name", "")).lower()),
+                                      number)
             if dup != number:
                 problems.append(_("Row {row} repeats row {other}.", row=number, other=dup))
         values["building_id"] = building["id"] if building else None
@@ -187,6 +170,35 @@ async def _check(kind: str, site: dict[str, Any], rows: list[tuple[int, dict[str
         out.rows.append({"row": number, "cells": cells, "parsed": values, "action": action,
                          "ok": not problems})
     return out
+
+
+def _fields(kind: str, cells: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A row's fields checked by the declarations (as the office's forms are): the stored
+    values and each field's problem. Codes may be written as their labels (either language)."""
+    if kind == "units":
+        rt, raw = UNIT, {
+            "number": cells.get("number", ""), "floor": cells.get("floor", ""),
+            "area": cells.get("area", ""),
+            "use": code_for("use", cells.get("use", ""), UNIT.field("use").choices)
+            or "residential"}
+    else:
+        rt, raw = RESIDENT, {
+            "name": cells.get("name", ""), "phone": cells.get("phone", ""),
+            "relation": code_for("relation", cells.get("relation", ""),
+                                 RESIDENT.field("relation").choices) or "owner",
+            "id_type": code_for("id_type", cells.get("id_type", ""),
+                                RESIDENT.field("id_type").choices) or "none",
+            "id_last4": cells.get("id_last4", ""), "notes": ""}
+    values, problems = check_raw(rt, raw)
+    errors: dict[str, str] = {}
+    for p in problems:
+        errors.setdefault(p.field.split(".")[0], message(p))
+    if kind == "residents":
+        number = " ".join(cells.get("number", "").split())
+        values["number"] = number
+        if not number:
+            errors["number"] = _("Required.")
+    return values, errors
 
 
 def _stored_number(building: str, number: str, units: dict[tuple[str, str], str],

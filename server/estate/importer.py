@@ -10,6 +10,7 @@ import csv
 import io
 import unicodedata
 import zipfile
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -99,12 +100,16 @@ def _header_map(kind: str) -> dict[str, str]:
     return out
 
 
-def code_for(field: str, value: str, codes: tuple[str, ...]) -> str:
-    """The stored code of a value written as a code or a label in either language; the
-    value unchanged when it is none of them (the field check then explains)."""
+def code_for(field: str, value: str, choices: Mapping[str, str]) -> str:
+    """The stored code of a value written as a code or its declared label in either
+    language; "" for an empty cell; the value unchanged when it is none of them (the field
+    check then explains)."""
     wanted = normalize(value)
-    for code in codes:
-        names = [code, catalog("zh_Hant").get(code, ""), catalog("en").get(code, "")]
+    if not wanted:
+        return EXTRA_VALUES.get(field, {}).get("", "")
+    for code, label in choices.items():
+        names = [code, label, catalog("zh_Hant").get(label, ""), catalog("en").get(label, ""),
+                 catalog("zh_Hant").get(code, "")]
         if wanted in {normalize(n) for n in names if n}:
             return code
     extra = {normalize(k): v for k, v in EXTRA_VALUES.get(field, {}).items()}

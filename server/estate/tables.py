@@ -20,10 +20,6 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-UNIT_USES = ("residential", "commercial", "parking", "storage", "other")
-RESIDENT_RELATIONS = ("owner", "household", "tenant", "proxy")
-ID_TYPES = ("hkid", "mainland_id", "passport", "other", "none")
-
 
 class Site(Table, tablename="site"):
     id = UUID(primary_key=True)

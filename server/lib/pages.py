@@ -10,9 +10,10 @@ from litestar.handlers.base import BaseRouteHandler
 from server.accounts.schemas import CurrentUser
 from server.lib.errors import Forbidden, NotAuthenticated
 from server.lib.i18n import gettext as _
+from sync.streams import EVERYTHING, ROLES
 
-STAFF_ROLES = ("patrol", "technician", "front_desk", "supervisor", "admin")
-OFFICE_ROLES = ("supervisor", "admin")
+STAFF_ROLES = ROLES
+OFFICE_ROLES = tuple(r for r in ROLES if r in EVERYTHING)  # supervisors and admins
 
 
 def user_of(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:

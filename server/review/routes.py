@@ -12,8 +12,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from server.estate.pages import is_fragment, me
 from server.lib.pages import office_staff
+from server.refdata.pages import is_fragment, me
 from server.review import queries, service
 from server.review.schemas import ConflictFilters, NoteForm, filters_from
 from server.review.service import Outcome

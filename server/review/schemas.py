@@ -15,6 +15,11 @@ RESOLUTION_LABELS = {
 }
 # Audit actions of the office that are not mutations (a mutation's label is declared with it)
 OFFICE_ACTION_LABELS = {
+    # the office's reference-data lists (server/refdata/store.py)
+    "office.create": lazy("Created by the office"),
+    "office.update": lazy("Edited by the office"),
+    "office.deactivate": lazy("Deactivated by the office"),
+    "office.reactivate": lazy("Reactivated by the office"),
     "office.conflict.resolve": lazy("Conflict resolved by the office"),
     "office.rejection.resolve": lazy("Rejection resolved by the office"),
     # written by releases before the office wrote through the mutations

@@ -51,7 +51,7 @@ def messages(domains: tuple[str, ...] = DOMAINS) -> tuple[str, ...]:
     out: list[str] = []
     for name in domains:
         module = importlib.import_module(name)
-        rules = getattr(module, "rules", None)
+        rules = getattr(module, "rules", module)  # a package's rules, or the module itself
         out += getattr(rules, "MESSAGES", ())
     return tuple(out)
 

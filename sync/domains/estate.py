@@ -6,7 +6,10 @@ declares records only. Residents are personal data and travel in their own strea
 
 from __future__ import annotations
 
-from sync.kit.fields import Field, ref
+from collections.abc import Mapping
+from typing import Any
+
+from sync.kit.fields import Field, Problem, ref
 from sync.kit.records import RecordType, Tombstone
 
 INACTIVE = Tombstone("active", deleted_value=False)
@@ -22,7 +25,8 @@ UNIT_USES = {
 RELATIONS = {"owner": "Owner", "household": "Household member", "tenant": "Tenant",
              "proxy": "Authorised proxy"}
 
-ID_TYPE = Field("id_type", choices=ID_TYPES, label="ID type")
+ID_TYPE = Field("id_type", choices=ID_TYPES, label="ID type",
+                choice_message="Choose one of the listed ID types.")
 # the last characters of an ID number only (PCPD / PIPL): never a whole number
 ID_LAST4 = Field("id_last4", text="idpart", max_length=4, pattern=r"^[0-9A-Z]*$",
                  pattern_message="Letters and digits only.", label="ID last 4", personal=True,
@@ -32,11 +36,15 @@ PHONE = Field("phone", max_length=40, pattern=r"^[0-9+()\- ]*$",
               pattern_message="Use digits, spaces, + - ( ) only (at most 40).",
               label="Phone", personal=True)
 
+# a site's or building's short code (HYG, A): compared and stored in upper case
+CODE = Field("code", text="code", max_length=20, required=True, pattern=r"^[A-Z0-9][A-Z0-9_\-]*$",
+             pattern_message="Letters, digits, - and _ only.", label="Code", indexed=True)
+MAX_AREA = 100_000  # m²; more is a typing slip
+
 SITE = RecordType(
     "site", "estate", label="Site", title=("code", "name"), site_field="",
     fields=(
-        Field("code", text="code", max_length=20, required=True, pattern=r"^[A-Z0-9][A-Z0-9_\-]*$",
-              pattern_message="Letters, digits, - and _ only.", label="Code", indexed=True),
+        CODE,
         Field("name", max_length=120, required=True, label="Name"),
         Field("address", max_length=255, label="Address"),
     ),
@@ -47,7 +55,7 @@ BUILDING = RecordType(
     "building", "estate", label="Building", title=("code", "name"),
     fields=(
         ref("site_id", "site", label="Site"),
-        Field("code", text="code", max_length=20, required=True, label="Code", indexed=True),
+        CODE,
         Field("name", max_length=120, required=True, label="Name"),
     ),
     tombstone=INACTIVE,
@@ -60,11 +68,24 @@ UNIT = RecordType(
         ref("building_id", "building", label="Building"),
         Field("number", max_length=40, required=True, label="Unit number", indexed=True),
         Field("floor", max_length=10, label="Floor"),
-        Field("area", "float", nullable=True, label="Area (m²)"),
-        Field("use", choices=UNIT_USES, label="Use"),
+        Field("area", "float", nullable=True, label="Area (m²)", minimum=0, above_minimum=True,
+              maximum=MAX_AREA, range_message="The area must be more than 0 and at most {max} m².",
+              number_message="Enter the area as a number of square metres, e.g. 56.5."),
+        Field("use", choices=UNIT_USES, label="Use",
+              choice_message="Choose one of the listed uses."),
     ),
     tombstone=INACTIVE,
 )
+
+ID_WITHOUT_TYPE = "Choose the type of the ID these characters come from."
+
+
+def _resident_check(values: Mapping[str, Any]) -> list[Problem]:
+    """The last characters of an ID need the type of that ID."""
+    if values.get("id_last4") and values.get("id_type") == "none":
+        return [Problem("id_type", ID_WITHOUT_TYPE)]
+    return []
+
 
 RESIDENT = RecordType(
     "resident", "residents", label="Resident", title=("name",),
@@ -73,13 +94,17 @@ RESIDENT = RecordType(
         ref("unit_id", "unit", label="Unit"),
         Field("name", max_length=120, required=True, label="Name", personal=True),
         PHONE,
-        Field("relation", choices=RELATIONS, label="Relation"),
+        Field("relation", choices=RELATIONS, label="Relation",
+              choice_message="Choose one of the listed relations."),
         ID_TYPE,
         ID_LAST4,
         Field("notes", text="multiline", max_length=2000, label="Notes", personal=True),
     ),
     tombstone=INACTIVE,
+    check=_resident_check,
 )
 
 RECORDS = (SITE, BUILDING, UNIT, RESIDENT)
 MUTATIONS = ()
+# the words of this domain's own checks
+MESSAGES = (ID_WITHOUT_TYPE,)

@@ -17,7 +17,8 @@ from sync.registry import MutationSpec, Registry
 
 MESSAGES = {name: getattr(f, name) for name in (
     "REQUIRED", "TOO_LONG", "TOO_MANY", "NOT_A_CHOICE", "CONTROL", "BAD_FORMAT", "BAD_ID",
-    "BAD_TIME", "TIME_RANGE", "BAD_TYPE", "UNKNOWN_FIELD", "NOTHING_TO_CHANGE")}
+    "BAD_TIME", "TIME_RANGE", "BAD_TYPE", "UNKNOWN_FIELD", "NOTHING_TO_CHANGE", "OUT_OF_RANGE",
+    "BAD_NUMBER")}
 
 
 def field_data(x: Field) -> dict[str, Any]:
@@ -28,6 +29,9 @@ def field_data(x: Field) -> dict[str, Any]:
         "length_message": x.length_message, "item_pattern": x.item_pattern,
         "item_max_length": x.item_max_length, "ref": x.ref, "blob": x.blob,
         "personal": x.personal, "indexed": x.indexed or (x.kind == "uuid" and bool(x.ref)),
+        "choice_message": x.choice_message, "minimum": f.plain_number(x.minimum),
+        "maximum": f.plain_number(x.maximum), "above_minimum": x.above_minimum,
+        "range_message": x.range_message, "number_message": x.number_message,
     }
 
 
@@ -72,6 +76,7 @@ def export(registry: Registry) -> dict[str, Any]:
         "mutations": {m.name: mutation_data(m) for m in registry.specs()},
         "streams": {s.name: sorted(s.readers) for s in streams.STREAMS},
         "everything": sorted(streams.EVERYTHING),
+        "roles": streams.ROLE_LABELS,
         "org_space": streams.ORG_SPACE,
         "messages": MESSAGES,
         "patterns": {"uuid": f.UUID_PATTERN, "ts": f.TS_PATTERN},
@@ -80,14 +85,15 @@ def export(registry: Registry) -> dict[str, Any]:
 
 
 def _field_texts(x: Field) -> list[str]:
-    return [x.label, x.pattern_message, x.length_message, *x.choices.values()]
+    return [x.label, x.pattern_message, x.length_message, x.choice_message, x.range_message,
+            x.number_message, *x.choices.values()]
 
 
 def texts(registry: Registry, extra: tuple[str, ...] = ()) -> set[str]:
     """Every text the declarations show people — labels of record types, fields, choices and
     mutations, the checks' messages — plus ``extra`` (the domains' own check messages): the
     message ids the phone's catalog must hold (``tests/unit/test_i18n.py``)."""
-    out: set[str] = set(MESSAGES.values()) | set(extra)
+    out: set[str] = set(MESSAGES.values()) | set(extra) | set(streams.ROLE_LABELS.values())
     for t in registry.records:
         out.add(t.label)
         for x in t.fields:

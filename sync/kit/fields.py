@@ -37,6 +37,8 @@ TIME_RANGE = "Enter a date between {min} and {max}."
 BAD_TYPE = "Wrong type of value."
 UNKNOWN_FIELD = "Unknown field."
 NOTHING_TO_CHANGE = "Nothing to change."
+OUT_OF_RANGE = "Enter a value from {min} to {max}."
+BAD_NUMBER = "Enter a number."
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -97,6 +99,13 @@ class Field:
     personal: bool = False
     server: bool = False
     indexed: bool = False  # the phone looks records up by this field (uuid refs always are)
+    choice_message: str = NOT_A_CHOICE
+    # ``float`` / ``int``: the allowed range (``above_minimum``: the minimum itself is not)
+    minimum: float | None = None
+    maximum: float | None = None
+    above_minimum: bool = False
+    range_message: str = OUT_OF_RANGE
+    number_message: str = BAD_NUMBER  # a form's text that is no number
 
     @property
     def column(self) -> str:
@@ -151,6 +160,8 @@ def checker(f: Field, path: str = "") -> Checker:
         return _text_checker(f, path, missing)
     if kind == "list":
         return _list_checker(f, path, missing)
+    if kind in ("float", "int") and (f.minimum is not None or f.maximum is not None):
+        return _number_checker(f, path, missing)
     if kind == "uuid":
         bad_id = Problem(path, BAD_ID)
 
@@ -198,9 +209,30 @@ def _text_checker(f: Field, path: str, missing: tuple[Any, Problem | None]) -> C
         if max_length and len(value) > max_length:
             return value, too_long
         if choices and value not in choices:
-            return value, Problem(path, NOT_A_CHOICE)
+            return value, Problem(path, f.choice_message)
         if pattern is not None and value and pattern.fullmatch(value) is None:
             return value, Problem(path, f.pattern_message)
+        return value, None
+
+    return check
+
+
+def plain_number(x: float | None) -> float | int | None:
+    """A bound as people read it (and as JSON carries it on both sides): 0, not 0.0."""
+    return int(x) if x is not None and float(x).is_integer() else x
+
+
+def _number_checker(f: Field, path: str, missing: tuple[Any, Problem | None]) -> Checker:
+    lo, hi, above = f.minimum, f.maximum, f.above_minimum
+    out = Problem(path, f.range_message, {"min": plain_number(lo), "max": plain_number(hi)})
+
+    def check(value: float | None) -> tuple[Any, Problem | None]:
+        if value is None:
+            return missing
+        if lo is not None and (value < lo or (above and value == lo)):
+            return value, out
+        if hi is not None and value > hi:
+            return value, out
         return value, None
 
     return check

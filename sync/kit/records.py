@@ -15,11 +15,13 @@ is derived from it or tied to it by a test:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.kit.fields import Field
+from sync.kit.fields import Field, Problem, check_value
+
+RecordCheck = Callable[[Mapping[str, Any]], "list[Problem]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,9 @@ class RecordType:
     # a record is "open" (the phone indexes it: loans out now) when every condition holds
     open_when: tuple[tuple[str, Any], ...] = ()
     site_field: str = "site_id"  # the field holding the record's site ("" = the id itself)
+    # checks across fields, over values already checked one by one (the office's forms and
+    # imports run them with :meth:`check_values`; a mutation's own are its spec's ``check``)
+    check: RecordCheck | None = field(default=None, compare=False)
     by_field: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +70,23 @@ class RecordType:
         t = self.tombstone
         if t is not None and t.in_data and t.flag not in self.by_field:
             raise ValueError(f"{self.name}: tombstone flag is not a field")
+
+    def check_values(self, values: Mapping[str, Any], names: Iterable[str] | None = None
+                     ) -> tuple[dict[str, Any], list[Problem]]:
+        """``values`` of the named fields (default: every given one) in their stored form,
+        and every problem: each field's first, then the record's cross-field ones (about
+        fields that passed their own check)."""
+        stored: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for name in (names if names is not None else values):
+            value, problem = check_value(self.field(name), values.get(name))
+            stored[name] = value
+            if problem is not None:
+                problems.append(problem)
+        if self.check is not None:
+            bad = {p.field for p in problems}
+            problems += [p for p in self.check(stored) if p.field not in bad]
+        return stored, problems
 
     @property
     def table_name(self) -> str:

@@ -309,7 +309,7 @@ async def test_admin_cannot_deactivate_or_demote_themselves(client, factory) -> 
 async def test_create_admin_validates_like_the_staff_form(db) -> None:
     import pytest
 
-    from server.estate.service import create_admin
+    from server.accounts.staff_list import create_admin
     from server.lib.errors import ValidationFailed
 
     staff_id = await create_admin("Root", "系統管理員", "a good long password")

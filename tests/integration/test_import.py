@@ -151,7 +151,7 @@ async def test_one_bad_row_imports_nothing_and_names_the_row(client, factory) ->
     assert preview.status_code == 200
     text = html.unescape(preview.text)
     assert "Row 7: building 'Z' does not exist in 海悅花園." in text
-    assert "Row 8, area (m²): The area must be more than 0." in text
+    assert "Row 8, area (m²): The area must be more than 0 and at most 100000 m²." in text
     assert "Row 8, use: Choose one of the listed uses." in text
     assert "Row 9 repeats row 2." in text
     assert "3 rows have problems. Nothing will be imported" in text

@@ -253,6 +253,20 @@ def test_every_field_check_agrees_on_odd_text() -> None:
         found.append((pair[0], pair[1].name, text))
 
     collect()
+    # numbers of every ranged field (and of every field with a choice message, as text)
+    numeric = [(t.name, f) for t in default_registry().records for f in t.fields
+               if f.kind in ("float", "int") and (f.minimum is not None or f.maximum is not None)]
+    assert numeric, "no ranged number is declared: the check below would be vacuous"
+
+    @settings(max_examples=max(EXAMPLES, 100), database=None, derandomize=True,
+              deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(numeric), st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**9, 10**9),
+        st.sampled_from([0, 0.0, -0.0, 1e-9, 100000, 100000.5, 5e-324])))
+    def collect_numbers(pair: tuple[str, Any], value: float) -> None:
+        found.append((pair[0], pair[1].name, value))
+
+    collect_numbers()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump({"kit": export(default_registry()), "values": found}, f)
     try:

@@ -9,7 +9,9 @@
  *   nullable: boolean, required: boolean, choices: Record<string, string>, pattern: string,
  *   pattern_message: string, length_message: string, item_pattern: string,
  *   item_max_length: number, ref: string, blob: boolean, personal: boolean,
- *   indexed: boolean}} FieldDecl
+ *   indexed: boolean, choice_message: string, minimum: number | null,
+ *   maximum: number | null, above_minimum: boolean, range_message: string,
+ *   number_message: string}} FieldDecl
  * @typedef {{name: string, field: FieldDecl, required: boolean, default?: any,
  *   fields?: ArgDecl[]}} ArgDecl
  * @typedef {{flag: string, deleted_value: boolean, reason: string, keep: boolean}} TombstoneDecl
@@ -21,7 +23,8 @@
  *   creates: [string, string][]}} MutationDecl
  * @typedef {{schema_version: number, records: Record<string, RecordDecl>,
  *   mutations: Record<string, MutationDecl>, streams: Record<string, string[]>,
- *   everything: string[], org_space: string, messages: Record<string, string>,
+ *   everything: string[], roles: Record<string, string>, org_space: string,
+ *   messages: Record<string, string>,
  *   patterns: {uuid: string, ts: string}, years: [number, number]}} Kit
  */
 

@@ -88,6 +88,9 @@ export function checker(f, path) {
   const missing = f.nullable ? [null, null] : [null, new Problem(where, message("REQUIRED"))];
   if (f.kind === "text") return textChecker(f, where, missing);
   if (f.kind === "list") return listChecker(f, where, missing);
+  if ((f.kind === "float" || f.kind === "int") && (f.minimum !== null || f.maximum !== null)) {
+    return numberChecker(f, where, missing);
+  }
   if (f.kind === "uuid") {
     const uuid = regex(kit().patterns.uuid);
     return (value) => {
@@ -123,11 +126,27 @@ function textChecker(f, where, missing) {
       return [value, new Problem(where, f.length_message, { n: f.max_length })];
     }
     if (Object.keys(f.choices).length && !(value in f.choices)) {
-      return [value, new Problem(where, message("NOT_A_CHOICE"))];
+      return [value, new Problem(where, f.choice_message)];
     }
     if (pattern && value && !pattern.test(value)) {
       return [value, new Problem(where, f.pattern_message)];
     }
+    return [value, null];
+  };
+}
+
+/** @param {FieldDecl} f @param {string} where @param {[any, Problem | null]} missing
+ * @returns {Checker} */
+function numberChecker(f, where, missing) {
+  const lo = f.minimum;
+  const hi = f.maximum;
+  const params = { min: lo, max: hi };
+  return (value) => {
+    if (value === null || value === undefined) return missing;
+    if (lo !== null && (value < lo || (f.above_minimum && value === lo))) {
+      return [value, new Problem(where, f.range_message, params)];
+    }
+    if (hi !== null && value > hi) return [value, new Problem(where, f.range_message, params)];
     return [value, null];
   };
 }

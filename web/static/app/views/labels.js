@@ -2,7 +2,7 @@
 /** Display labels of stored codes, translated when shown (after the language is set): a
  * field's allowed values from its declaration, and the roles. */
 
-import { choices, fieldDecl } from "../kit/declarations.js";
+import { choices, fieldDecl, kit } from "../kit/declarations.js";
 import { t } from "../i18n.js";
 
 /** The label of a declared field's value (its choices carry the labels).
@@ -27,13 +27,6 @@ export function fieldLabel(type, field) {
 
 /** @param {string} role */
 export function roleLabel(role) {
-  /** @type {Record<string, string>} */
-  const labels = {
-    patrol: t("Patrol guard"),
-    technician: t("Technician"),
-    front_desk: t("Front desk"),
-    supervisor: t("Supervisor"),
-    admin: t("Administrator"),
-  };
-  return labels[role] || role;
+  const label = kit().roles[role]; // declared once: sync/streams.py
+  return label ? t(label) : role;
 }

@@ -9,10 +9,10 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from server.accounts.schemas import CurrentUser
-from server.estate.common import Outcome
 from server.lib.errors import NotAuthenticated
 from server.lib.i18n import gettext as _
 from server.lib.pages import user_of
+from server.refdata.common import Outcome
 
 VARY = {"Vary": "HX-Request"}
 
