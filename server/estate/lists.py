@@ -43,6 +43,14 @@ async def _visible_building(user: CurrentUser, building_id: str) -> dict[str, An
     return plain(row)
 
 
+def _import_action(user: CurrentUser, kind: str, params: Mapping[str, str]
+                   ) -> list[tuple[str, str]]:
+    if not user.is_admin:
+        return []
+    site = f"&site={params['site']}" if params.get("site") else ""
+    return [(_("Import"), f"/office/import?kind={kind}{site}")]
+
+
 class SiteList(RefList):
     slug = "sites"
     type = SITE
@@ -148,7 +156,9 @@ class UnitList(RefList):
     order = ("site.code", "building.code", "number")
     filters = (SITE_FILTER, Filter("building", hidden=True))
     detail_template = "office/estate/_unit_residents.html"
-    import_kind = "units"
+
+    def actions(self, user: CurrentUser, params: Mapping[str, str]) -> list[tuple[str, str]]:
+        return _import_action(user, "units", params)
 
     def heading(self, row: Mapping[str, Any]) -> tuple[str, str]:
         return _("Unit {number}", number=row["number"]), row["site_name"]
@@ -215,7 +225,9 @@ class ResidentList(RefList):
     search_hint = "Name, phone or unit number"
     order = ("site.code", "unit.number", "name")
     filters = (SITE_FILTER,)
-    import_kind = "residents"
+
+    def actions(self, user: CurrentUser, params: Mapping[str, str]) -> list[tuple[str, str]]:
+        return _import_action(user, "residents", params)
 
     def selected(self) -> list[Any]:
         return [*super().selected(), Resident.unit, Resident.id_type, Resident.id_last4]

@@ -8,26 +8,14 @@ from typing import Any
 from server.accounts.schemas import CurrentUser
 from server.keys.schemas import (
     KEY_CATEGORY_LABELS,
-    RETIRED_FILTER_LABELS,
-    KeyFilters,
 )
-from server.keys.tables import KeyLoan, KeyTag
+from server.keys.tables import KeyTag
 from server.lib.errors import NotFound
-from server.lib.filters import query_string
 from server.lib.i18n import gettext as _
-from server.lib.paging import PageOf
 from server.lib.queries import (
     as_id,
-    both,
-    contains,
-    empty_page,
-    json_value,
     local_time,
     now,
-    paged,
-    plain,
-    require_id,
-    scope,
     sites_of,
 )
 from server.sync.blobs import may_see
@@ -37,66 +25,6 @@ INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 
 
 # --- the key register ----------------------------------------------------------------------
-
-def _key_where(user: CurrentUser, f: KeyFilters) -> Any:
-    clauses = [scope(KeyTag.site, user, f.site)]
-    if f.category in KEY_CATEGORY_LABELS:
-        clauses.append(KeyTag.category == f.category)
-    if f.retired == "active":
-        clauses.append(KeyTag.retired.eq(False))
-    elif f.retired == "retired":
-        clauses.append(KeyTag.retired.eq(True))
-    if f.q:
-        clauses.append(contains(KeyTag.code, f.q) | contains(KeyTag.label, f.q)
-                       | contains(KeyTag.unit.number, f.q))
-    return both(*clauses)
-
-
-async def list_keys(user: CurrentUser, f: KeyFilters) -> PageOf:
-    where = _key_where(user, f)
-    if where is False:
-        return empty_page()
-    select = KeyTag.select(
-        KeyTag.id, KeyTag.code, KeyTag.label, KeyTag.category, KeyTag.retired,
-        KeyTag.site.code.as_alias("site_code"), KeyTag.unit.number.as_alias("unit_number"),
-    ).order_by(KeyTag.site.code).order_by(KeyTag.code)
-    count = KeyTag.count()
-    if where is not None:
-        select, count = select.where(where), count.where(where)
-    page = await paged(select, count, f.page)
-    out_now = await _keys_out([r["id"] for r in page.rows])
-    for r in page.rows:
-        r["out"] = r["id"] in out_now
-    return page
-
-
-async def _keys_out(key_ids: list[str]) -> set[str]:
-    if not key_ids:
-        return set()
-    rows = await KeyLoan.select(KeyLoan.key).where(
-        KeyLoan.key.is_in(key_ids) & KeyLoan.returned_at.is_null() & KeyLoan.voided.eq(False))
-    return {str(r["key"]) for r in rows}
-
-
-async def keys_page(user: CurrentUser, f: KeyFilters) -> dict[str, Any]:
-    return {"page": await list_keys(user, f), "filters": f, "sites": await sites_of(user),
-            "categories": KEY_CATEGORY_LABELS, "retired_choices": RETIRED_FILTER_LABELS,
-            "query": lambda **kw: query_string(f, **kw)}
-
-
-async def key_detail(user: CurrentUser, key_id: str) -> dict[str, Any]:
-    """A key of the user's sites (else 404), with its unit number and site."""
-    row = await KeyTag.select(
-        *KeyTag.all_columns(), KeyTag.site.code.as_alias("site_code"),
-        KeyTag.site.name.as_alias("site_name"), KeyTag.unit.number.as_alias("unit_number"),
-    ).where(KeyTag.id == require_id(key_id)).first()
-    if row is None or not user.can_see_site(str(row["site"])):
-        raise NotFound(_("Not found."))
-    row = plain(row)
-    row["field_hlc"] = json_value(row["field_hlc"]) or {}
-    row["unit_number"] = row["unit_number"] or ""
-    return row
-
 
 async def print_tags(user: CurrentUser, site: str) -> dict[str, Any]:
     """The site's keys in use, by code, for a printed tag list: codes and labels only."""

@@ -16,13 +16,14 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from server.accounts.schemas import CurrentUser
-from server.keys import loan_queries, office_queries, register, service
-from server.keys.schemas import KeyFilters, KeyForm, LoanFilters, VoidForm
+from server.keys import lists, loan_queries, office_queries, service
+from server.keys.schemas import LoanFilters, VoidForm
 from server.keys.service import Outcome
 from server.lib.errors import NotAuthenticated
 from server.lib.filters import filters_from
 from server.lib.i18n import gettext as _
 from server.lib.pages import office_staff, user_of
+from server.refdata.routes import routes_for
 from server.review import queries as review_queries
 from server.review import service as review_service
 from server.review.schemas import ConflictFilters, NoteForm
@@ -56,51 +57,18 @@ def _after(outcome: Outcome, template: str, location: str) -> Template | Redirec
     return Redirect(location.format(id=outcome.id), status_code=303)
 
 
-# --- key register --------------------------------------------------------------------------
-
-@get("/office/keys", name="office_keys", **OFFICE)
-async def keys_list(request: Request[Any, Any, Any]) -> Template:
-    filters = filters_from(request.query_params, KeyFilters)
-    return _list(request, "office/keys/keys.html", "office/keys/_keys_results.html",
-                 await office_queries.keys_page(me(request), filters))
-
-
-@get("/office/keys/new", **OFFICE)
-async def key_new(request: Request[Any, Any, Any]) -> Template:
-    return Template("office/keys/key_form.html",
-                    context=await register.key_form_page(me(request), None))
-
-
-@post("/office/keys", **OFFICE)
-async def key_create(request: Request[Any, Any, Any],
-                     data: Annotated[KeyForm, Body(media_type=Form)]) -> Template | Redirect:
-    return _after(await register.create_key(me(request), data), "office/keys/key_form.html",
-                  "/office/keys/{id}?saved=1")
-
-
-@get("/office/keys/{key_id:uuid}", **OFFICE)
-async def key_edit(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Template:
-    return Template("office/keys/key_form.html",
-                    context=await register.key_form_page(me(request), str(key_id)))
-
-
-@post("/office/keys/{key_id:uuid}", **OFFICE)
-async def key_update(request: Request[Any, Any, Any], key_id: FromPath[UUID],
-                     data: Annotated[KeyForm, Body(media_type=Form)]) -> Template | Redirect:
-    return _after(await register.update_key(me(request), str(key_id), data),
-                  "office/keys/key_form.html", "/office/keys/{id}?saved=1")
-
+# --- key register (the generic list: server/keys/lists.py) -----------------------------------
 
 @post("/office/keys/{key_id:uuid}/retire", **OFFICE)
 async def key_retire(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Redirect:
-    done = await register.set_key_retired(me(request), str(key_id), True)
-    return Redirect(f"/office/keys/{done}?saved=1", status_code=303)
+    done = await lists.set_retired(me(request), str(key_id), True)
+    return Redirect(f"/office/keys/{done}?done=saved", status_code=303)
 
 
 @post("/office/keys/{key_id:uuid}/unretire", **OFFICE)
 async def key_unretire(request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Redirect:
-    done = await register.set_key_retired(me(request), str(key_id), False)
-    return Redirect(f"/office/keys/{done}?saved=1", status_code=303)
+    done = await lists.set_retired(me(request), str(key_id), False)
+    return Redirect(f"/office/keys/{done}?done=saved", status_code=303)
 
 
 @get("/office/keys/print", **OFFICE)
@@ -191,8 +159,10 @@ async def office_blob(request: Request[Any, Any, Any], sha256: FromPath[str]) ->
 
 
 routes = [
-    keys_list, key_new, key_create, key_edit, key_update, key_retire, key_unretire, keys_print,
+    # static paths (print, loans, conflicts) before the register's /office/keys/{id}
+    key_retire, key_unretire, keys_print,
     loans_list, loans_export, loan_show, loan_void,
     conflicts_list, conflict_show, conflict_void, conflict_resolve,
     office_blob,
+    *(handler for lst in lists.LISTS for handler in routes_for(lst)),
 ]

@@ -31,29 +31,12 @@ RETIRED_FILTER_LABELS = {
 
 # --- forms --------------------------------------------------------------------------------
 
-class KeyForm(msgspec.Struct, kw_only=True):
-    site: str = ""  # fixed once created (a key's space never changes)
-    code: str = ""
-    label: str = ""
-    category: str = ""
-    unit_number: str = ""  # 房號 of the linked unit, optional
-    notes: str = ""
-
-
 class VoidForm(msgspec.Struct, kw_only=True):
     loan: str = ""  # the loan to void (a conflict may involve several)
     reason: str = ""
 
 
 # --- filters (query strings) --------------------------------------------------------------
-
-class KeyFilters(msgspec.Struct, kw_only=True):
-    q: str = ""
-    site: str = ""
-    category: str = ""
-    retired: str = "active"  # active | retired | all
-    page: int = 1
-
 
 class LoanFilters(msgspec.Struct, kw_only=True):
     site: str = ""

@@ -29,7 +29,7 @@ async def _form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
 def routes_for(lst: RefList) -> list[Any]:
     base = f"/office/{lst.slug}"
     readers = [office_staff] if lst.readers == "office" else [admin_only]
-    writers = [admin_only]
+    writers = [office_staff] if lst.writers == "office" else [admin_only]
 
     @get(base, guards=readers, include_in_schema=False, name=f"office_{lst.slug}")
     async def index(request: Request[Any, Any, Any], q: FromQuery[str] = "",

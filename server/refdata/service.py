@@ -9,7 +9,7 @@ from typing import Any
 from server.accounts.schemas import CurrentUser
 from server.lib.queries import empty_page, paged
 from server.refdata import forms
-from server.refdata.common import Outcome, clean, require_admin
+from server.refdata.common import Outcome, clean
 from server.refdata.spec import RefList, inputs_for
 
 
@@ -19,9 +19,9 @@ async def _filters(lst: RefList, user: CurrentUser, values: Mapping[str, str]
     for f in lst.filters:
         value = values.get(f.name, "")
         options = [] if f.hidden else await lst.filter_options(f.name, user, value)
-        out.append({"name": f.name, "label": f.label, "everything": f.everything,
-                    "hidden": f.hidden, "value": value,
-                    "options": [("", f.everything), *options]})
+        first = [("", f.everything)] if f.everything else []
+        out.append({"name": f.name, "label": f.label, "hidden": f.hidden, "value": value,
+                    "options": [*first, *options]})
     return out
 
 
@@ -29,10 +29,12 @@ async def listing(lst: RefList, user: CurrentUser, q: str, filters: Mapping[str,
                   page: int) -> dict[str, Any]:
     lst.check_reader(user)
     q = clean(q)
-    values = {f.name: str(filters.get(f.name, "") or "") for f in lst.filters}
+    values = {f.name: str(filters.get(f.name, "") or f.default) for f in lst.filters}
+    params = {"q": q, **values}
     context: dict[str, Any] = {
         "lst": lst, "q": q, "filters": await _filters(lst, user, values),
-        "params": {"q": q, **values}, "can_write": lst.can_write(user),
+        "params": params, "can_write": lst.can_write(user),
+        "actions": lst.actions(user, params),
     }
     where = lst.where(user, q, values)
     if where is False:
@@ -72,7 +74,7 @@ async def detail_page(lst: RefList, user: CurrentUser, record_id: str) -> dict[s
 
 async def new_page(lst: RefList, user: CurrentUser, query: Mapping[str, str]
                    ) -> dict[str, Any]:
-    require_admin(user)
+    lst.check_writer(user)
     return await _form_context(lst, user, None, await lst.blank_form(user, query), {})
 
 
@@ -80,7 +82,7 @@ async def submit(lst: RefList, user: CurrentUser, record_id: str | None,
                  data: Mapping[str, Any]) -> Outcome:
     """Check a submitted form and store it, or the form again with every problem (nothing
     stored then)."""
-    require_admin(user)
+    lst.check_writer(user)
     row = await lst.load(user, record_id) if record_id is not None else None
     form = forms.read(lst, data, creating=row is None)
     await lst.resolve(user, form, row)
@@ -94,7 +96,7 @@ async def submit(lst: RefList, user: CurrentUser, record_id: str | None,
 
 async def set_active(lst: RefList, user: CurrentUser, record_id: str, active: bool
                      ) -> Outcome:
-    require_admin(user)
+    lst.check_writer(user)
     row = await lst.load(user, record_id)
     problem = await lst.set_active(user, row, active)
     if problem:

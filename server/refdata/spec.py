@@ -25,6 +25,7 @@ from piccolo.table import Table
 from server.accounts.schemas import CurrentUser
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
+from server.lib.pages import OFFICE_ROLES
 from server.lib.queries import both, contains, plain, require_id, scope
 from server.refdata.common import require_admin
 from sync.kit.fields import Field
@@ -40,7 +41,7 @@ class Col:
 
     key: str
     label: str = ""  # default: the declared field's label
-    show: Literal["text", "link", "choice", "status", "number"] = "text"
+    show: Literal["text", "link", "choice", "status", "number", "badge"] = "text"
     href: str = ""  # a link elsewhere: "/office/units/{unit}" (row keys in braces)
 
 
@@ -51,8 +52,9 @@ class Filter:
 
     name: str
     label: str = ""
-    everything: str = ""  # the first option, "" = every value
+    everything: str = ""  # the first option, "" = every value ("" = no such option)
     hidden: bool = False
+    default: str = ""  # the value when the query names none
 
 
 @dataclass(frozen=True)
@@ -109,10 +111,11 @@ class RefList:
     filters: ClassVar[tuple[Filter, ...]] = ()
     joins: ClassVar[tuple[tuple[str, str], ...]] = ()  # (alias, column path): site.name
     readers: ClassVar[Literal["office", "admin"]] = "office"
+    writers: ClassVar[Literal["office", "admin"]] = "admin"
+    nav_template: ClassVar[str] = "office/_refnav.html"
     site_column: ClassVar[str] = "site"  # "id" for sites; "" when not scoped by site
     synced: ClassVar[bool] = True  # writes bump the space version and are audited
     detail_template: ClassVar[str] = ""  # extra sections of the detail page
-    import_kind: ClassVar[str] = ""  # offers the spreadsheet import of this kind
 
     # --- the declaration ---------------------------------------------------------------------
 
@@ -165,7 +168,15 @@ class RefList:
             require_admin(user)
 
     def can_write(self, user: CurrentUser) -> bool:
-        return user.is_admin
+        return user.is_admin or (self.writers == "office" and user.role in OFFICE_ROLES)
+
+    def check_writer(self, user: CurrentUser) -> None:
+        if not self.can_write(user):
+            require_admin(user)  # the refusal, in its words
+
+    def actions(self, user: CurrentUser, params: Mapping[str, str]) -> list[Option]:
+        """Buttons beside the list's title besides "New …": (label, href)."""
+        return []
 
     def site_of(self, row: Mapping[str, Any]) -> str:
         return str(row[self.site_column]) if self.site_column else ""
@@ -240,6 +251,8 @@ class RefList:
                 cell["text"] = _(choices[str(value)]) if value in choices else (value or "")
             elif c.show == "number":
                 cell["text"] = "" if value is None else f"{value:g}"
+            elif c.show == "badge":  # (css class, text) from :meth:`decorate`
+                cell["badge"], cell["text"] = value if value else ("", "")
             else:
                 cell["text"] = "" if value is None else str(value)
             if c.show == "link":

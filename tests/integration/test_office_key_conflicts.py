@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from server.accounts.schemas import CurrentUser
-from server.keys import register, service
+from server.keys import service
 from server.keys.tables import KeyLoan, KeyTag
 from server.lib.errors import NotFound, ValidationFailed
 from server.review import service as review_service
@@ -276,14 +276,15 @@ async def test_phones_pull_the_office_void_and_resolution(settings: Any, factory
 
 async def test_a_phone_correction_made_before_an_office_edit_loses(settings: Any,
                                                                    estate: Estate) -> None:
-    from server.keys.schemas import KeyForm
+    from server.keys.lists import KEY_LIST
+    from server.refdata import service as lists
 
     phone = await Phone.sign_in(settings, estate.desk, estate.a)
     await phone.pull()
     # the office renames the key now; the phone renamed it (offline) on 1 Jan, pushed later
     key = await KeyTag.select().where(KeyTag.id == estate.key_a2).first()
-    outcome = await register.update_key(boss_user(estate), estate.key_a2, KeyForm(
-        code=key["code"], label="大堂後門", category=key["category"]))
+    outcome = await lists.submit(KEY_LIST, boss_user(estate), estate.key_a2, {
+        "code": key["code"], "label": "大堂後門", "category": key["category"]})
     assert not outcome.errors
     await phone.push("key.update", {"key_id": estate.key_a2, "fields": {"label": "舊名"}})
     kept = await KeyTag.select(KeyTag.label).where(KeyTag.id == estate.key_a2).first()

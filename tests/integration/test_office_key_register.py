@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from server.keys import register
+from server.keys.lists import KEY_LIST
 from server.keys.tables import KeyTag
+from server.refdata import service as lists
 from server.sync.tables import AuditEntry, Conflict
 from sync import hlc
 from sync.lww import merge_fields
@@ -112,8 +113,8 @@ async def test_create_key_rejects_a_code_with_the_unit_number(client: Any,
     r = await post_form(client, "/office/keys/new", "/office/keys", {
         "site": estate.a, "code": "HYG-K900", "label": "A-12C 業主寄存",
         "category": "owner_deposited", "unit_number": "A-12C"})
-    assert r.status_code == 400 and 'id="label-error"' in r.text
-    assert 'id="code-error"' not in r.text
+    assert r.status_code == 400 and 'id="f-label-error"' in r.text
+    assert 'id="f-code-error"' not in r.text
     assert await KeyTag.count() == before  # nothing changed
 
 
@@ -124,13 +125,13 @@ async def test_create_key_validates_every_field(client: Any, estate: Estate) -> 
         "unit_number": "Z-99"})
     assert r.status_code == 400
     for field in ("site", "label", "category"):
-        assert f'id="{field}-error"' in r.text
+        assert f'id="f-{field}-error"' in r.text
     # duplicate code at the same site
     r = await post_form(client, "/office/keys/new", "/office/keys", {
         "site": estate.a, "code": "HYG-K001", "label": "x", "category": "master",
         "unit_number": "Z-99"})
     assert r.status_code == 400
-    assert 'id="code-error"' in r.text and 'id="unit_number-error"' in r.text
+    assert 'id="f-code-error"' in r.text and 'id="f-unit_number-error"' in r.text
 
 
 async def test_create_key_is_audited_and_bumps_the_version(client: Any,
@@ -184,10 +185,8 @@ async def test_unchanged_edit_does_not_bump(client: Any, estate: Estate) -> None
     user = boss_user(estate)
     key = await KeyTag.select().where(KeyTag.id == estate.key_a2).first()
     v0 = await space_version(estate.a)
-    from server.keys.schemas import KeyForm
-
-    outcome = await register.update_key(user, estate.key_a2, KeyForm(
-        code=key["code"], label=key["label"], category=key["category"]))
+    outcome = await lists.submit(KEY_LIST, user, estate.key_a2, {
+        "code": key["code"], "label": key["label"], "category": key["category"]})
     assert not outcome.errors
     assert await space_version(estate.a) == v0
     assert await AuditEntry.count().where(AuditEntry.record_id == estate.key_a2) == 0

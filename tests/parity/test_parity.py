@@ -43,8 +43,22 @@ BATCH = 50  # cases per Node run
 pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js runs the phone's modules")
 
 
+def _numbers(value: Any) -> Any:
+    """JSON has one kind of number (JavaScript writes 0.0 as 0): compare numbers as floats
+    (booleans stay booleans)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value) + 0.0  # -0.0 is 0.0
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_numbers(v) for v in value]
+    return value
+
+
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return json.dumps(_numbers(value), sort_keys=True, ensure_ascii=False)
 
 
 # --- the server ------------------------------------------------------------------------------

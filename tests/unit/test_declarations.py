@@ -41,7 +41,18 @@ COLUMN_TYPES: dict[str, tuple[type, ...]] = {
     "list": (JSON, JSONB),
 }
 
-CASES = [(t, f) for t in default_registry().records for f in t.fields]
+def _declared() -> list[RecordType]:
+    """The synced types and the office's other declared ones (staff)."""
+    from server.domains import reference_lists
+
+    types = {t.name: t for t in default_registry().records}
+    for lst in reference_lists():
+        types.setdefault(lst.type.name, lst.type)
+        assert lst.table._meta.tablename == lst.type.table_name, lst.slug
+    return list(types.values())
+
+
+CASES = [(t, f) for t in _declared() for f in t.fields]
 
 
 def _column(t: RecordType, f: Field) -> object:
