@@ -98,8 +98,9 @@ def all_tables() -> Sequence[type[Table]]:
 
 def bind(engine: Engine) -> None:
     """Point every table (and Piccolo's migration table) at ``engine``."""
-    import server.piccolo_conf as conf
+    import importlib
 
+    conf: Any = importlib.import_module(os.environ["PICCOLO_CONF"])  # server.piccolo_conf
     conf.DB = engine  # what Piccolo's engine finder returns (migrations, new tables)
     for table in all_tables():
         table._meta.db = engine  # TableMeta.db's setter

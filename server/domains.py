@@ -21,21 +21,24 @@ def routes() -> list[Any]:
     return out
 
 
+def _parts(part: str) -> list[Any]:
+    """Each domain's module ``part`` (``lists``, ``domain``), where the domain has one."""
+    out = []
+    for name in DOMAINS:
+        try:
+            out.append(importlib.import_module(f"{name}.{part}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{name}.{part}":
+                raise
+    return out
+
+
 def reference_lists() -> list[Any]:
     """Every reference-data list (:class:`server.refdata.spec.RefList`) of the domains and
     of the accounts (a domain's ``lists`` module, when it has one)."""
     from server.accounts.staff_list import LISTS as staff
 
-    out: list[Any] = []
-    for name in DOMAINS:
-        try:
-            module = importlib.import_module(f"{name}.lists")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{name}.lists":
-                raise
-            continue
-        out += module.LISTS
-    return [*out, *staff]
+    return [*(lst for module in _parts("lists") for lst in module.LISTS), *staff]
 
 
 @cache
@@ -43,11 +46,5 @@ def register_presenters() -> None:
     """Every domain's additions to the review pages (once per process)."""
     from server.review.present import PRESENTERS
 
-    for name in DOMAINS:
-        try:
-            module = importlib.import_module(f"{name}.domain")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{name}.domain":
-                raise
-            continue
+    for module in _parts("domain"):
         module.register(PRESENTERS)

@@ -43,6 +43,19 @@ async def _visible_building(user: CurrentUser, building_id: str) -> dict[str, An
     return plain(row)
 
 
+async def _chosen_building(user: CurrentUser, form: Submission, row: Mapping[str, Any] | None,
+                           other_site: str) -> dict[str, Any] | None:
+    """The building the form names, if the person may pick it and (when editing) it is of
+    the record's site; else None, with the form's error."""
+    building = await _visible_building(user, str(form.shown.get("building") or ""))
+    if building is None:
+        form.error("building", _("Choose one of the listed buildings."))
+    elif row is not None and building["site"] != str(row["site"]):
+        form.error("building", other_site)
+        building = None
+    return building
+
+
 def _import_action(user: CurrentUser, kind: str, params: Mapping[str, str]
                    ) -> list[tuple[str, str]]:
     if not user.is_admin:
@@ -181,13 +194,9 @@ class UnitList(RefList):
 
     async def resolve(self, user: CurrentUser, form: Submission,
                       row: Mapping[str, Any] | None) -> None:
-        building = await _visible_building(user, str(form.shown.get("building") or ""))
+        building = await _chosen_building(
+            user, form, row, _("A unit stays in its site: choose a building of the same site."))
         if building is None:
-            form.error("building", _("Choose one of the listed buildings."))
-            return
-        if row is not None and building["site"] != str(row["site"]):
-            form.error("building",
-                       _("A unit stays in its site: choose a building of the same site."))
             return
         form.values["building_id"] = building["id"]
         if row is None:
@@ -263,15 +272,12 @@ class ResidentList(RefList):
 
     async def resolve(self, user: CurrentUser, form: Submission,
                       row: Mapping[str, Any] | None) -> None:
-        building = await _visible_building(user, str(form.shown.get("building") or ""))
         number = clean(str(form.shown.get("unit_number") or ""))
         form.shown["unit_number"] = number
+        building = await _chosen_building(
+            user, form, row,
+            _("A resident stays in their site: choose a building of the same site."))
         if building is None:
-            form.error("building", _("Choose one of the listed buildings."))
-            return
-        if row is not None and building["site"] != str(row["site"]):
-            form.error("building",
-                       _("A resident stays in their site: choose a building of the same site."))
             return
         if not number:
             form.error("unit_number", _("Required."))

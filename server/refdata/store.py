@@ -5,16 +5,31 @@ sync engine writes for phones, so a record's history shows both."""
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
+
+from piccolo.table import Table
 
 from server.accounts.schemas import CurrentUser
 from server.db import write_transaction
-from server.refdata.spec import RefList
 from server.sync.spaces import bump, bump_for
 from server.sync.tables import AuditEntry
+from sync.kit.records import RecordType
+
+
+class RefList(Protocol):
+    """What a write needs of a list (:class:`server.refdata.spec.RefList`)."""
+
+    @property
+    def type(self) -> RecordType: ...
+
+    @property
+    def table(self) -> builtins.type[Table]: ...
+
+    def db_column(self, name: str) -> str: ...
 
 CREATE, UPDATE = "office.create", "office.update"
 DEACTIVATE, REACTIVATE = "office.deactivate", "office.reactivate"

@@ -19,7 +19,8 @@ const input = JSON.parse(readFileSync(process.argv[2], "utf8"));
 await import(pathToFileURL(resolve(root, "web", "static", "vendor", "idb", "idb.umd.js")).href);
 const load = (rel) => import(pathToFileURL(resolve(app, rel)).href);
 const { configureKit } = await load("kit/declarations.js");
-configureKit(input.kit);
+const { RULES } = await load("domains.js");
+configureKit(input.kit, RULES);
 const db = await load("db.js");
 const { applyMutation } = await load("apply.js");
 

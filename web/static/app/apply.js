@@ -3,8 +3,8 @@
  * The replica is server state with this phone's pending mutations applied on top.
  *
  * A mutation runs through the kit's engine (kit/engine.js: the server's steps and the
- * domain's own rules, registered in domains.js) over the replica; what it stages is written
- * back marked `local: 1`, with the server's version it was based on (`base`, or null for a
+ * domain's own rules, registered in domains.js and handed to the kit by sw.js) over the
+ * replica; what it stages is written back marked `local: 1`, with the server's version it was based on (`base`, or null for a
  * record the phone created) and the ids that touched it (`pend`). After every complete pull
  * (`applyPull`): patches land on `base` for local records (the optimistic data stays on
  * screen), acknowledged mutations leave the outbox, every local record is put back to its
@@ -17,9 +17,8 @@
  */
 
 import { makeRecord, recordKey } from "./db.js";
-import { RULES } from "./domains.js";
 import * as hlc from "./hlc.js";
-import { kit, recordDecl, streamsOf } from "./kit/declarations.js";
+import { kit, recordDecl, rules, streamsOf } from "./kit/declarations.js";
 import { runMutation } from "./kit/engine.js";
 import { getClient, getRejections, putClient, putRejections } from "./session.js";
 
@@ -121,7 +120,7 @@ function markLocal(next, prev, mutationId) {
  */
 export async function applyMutation(tx, m, actor) {
   const out = await runMutation(replicaSource(tx), m, actor, {
-    rules: RULES, clientId: m.client_id, blobKnown: (sha) => blobKnown(tx, sha, actor),
+    rules: rules(), clientId: m.client_id, blobKnown: (sha) => blobKnown(tx, sha, actor),
   });
   for (const rec of out.staged) {
     const prev = await tx.record(rec.type, rec.id);

@@ -20,6 +20,7 @@
  */
 
 import { openDb } from "./db.js";
+import { RULES } from "./domains.js";
 import { configureKit } from "./kit/declarations.js";
 import { configurePages, handle } from "./pages.js";
 import { setPolicy } from "./respond.js";
@@ -57,7 +58,7 @@ function afterWrite() {
 /** @param {WorkerConfig} config */
 export function start(config) {
   const cacheName = CACHE_PREFIX + config.build;
-  configureKit(config.kit); // the declarations: before anything reads or writes a record
+  configureKit(config.kit, RULES); // the declarations: before anything reads or writes a record
   setPolicy(config.csp);
   configurePages({
     shell: config.shell,

@@ -5,10 +5,9 @@
  * that lend keys, and plain words for its conflicts and refused records in the inbox.
  */
 
-import { mutationDecl } from "../kit/declarations.js";
 import { t } from "../i18n.js";
 import { route } from "../router.js";
-import { RULES } from "./rules.js";
+import { RULES, forRole } from "./rules.js";
 import {
   boardScreen,
   lendScreen,
@@ -19,14 +18,8 @@ import {
 } from "./screens.js";
 import { conflictText } from "./views.js";
 
-export { RULES };
+export { RULES, forRole };
 
-/** Whether a role works with keys: the roles that may lend them (declared with key.lend).
- * @param {string} role */
-export function forRole(role) {
-  const lend = mutationDecl("key.lend");
-  return Boolean(lend && lend.roles.includes(role));
-}
 
 export function registerRoutes() {
   route("GET", "/m/keys", boardScreen);

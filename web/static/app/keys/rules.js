@@ -8,7 +8,7 @@
 
 import { Problem } from "../kit/fields.js";
 import { Reject } from "../kit/reject.js";
-import { recordDecl } from "../kit/declarations.js";
+import { mutationDecl, recordDecl } from "../kit/declarations.js";
 import { same } from "../kit/context.js";
 
 /** @typedef {import("../kit/context.js").Context} Context @typedef {import("../kit/context.js").Rec} Rec */
@@ -105,6 +105,13 @@ function loanSummary(loanId, d) {
     loan_id: loanId, borrower_name: d.borrower_name, borrower_kind: d.borrower_kind,
     lent_at: d.lent_at, due_at: d.due_at, lent_by: d.lent_by, lent_device: d.lent_device,
   };
+}
+
+/** Whether a role works with keys: the roles that may lend them (declared with key.lend).
+ * @param {string} role */
+export function forRole(role) {
+  const lend = mutationDecl("key.lend");
+  return Boolean(lend && lend.roles.includes(role));
 }
 
 /**

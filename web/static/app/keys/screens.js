@@ -14,8 +14,7 @@ import { Reject } from "../kit/reject.js";
 import { record } from "../outbox.js";
 import { defaultDue, fromLocalInput, toLocalInput } from "../views/format.js";
 import { notForRole } from "../views/home.js";
-import { forRole } from "./index.js";
-import { LOAN, OWNER_CONSENT_REQUIRED, KEY_RETIRED, RULES, lendRefusal } from "./rules.js";
+import { LOAN, OWNER_CONSENT_REQUIRED, KEY_RETIRED, RULES, forRole, lendRefusal } from "./rules.js";
 import { TABS, board, keyResults, lendForm, loanDetail, returnForm } from "./views.js";
 
 const PAGE_SIZE = 50;

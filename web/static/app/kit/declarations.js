@@ -30,10 +30,22 @@
 
 /** @type {Kit | null} */
 let current = null;
+/** @type {Record<string, import("./engine.js").Rule>} */
+let currentRules = {};
 
-/** @param {Kit} kit */
-export function configureKit(kit) {
+/**
+ * The declarations, and the domains' rules by mutation name (web/static/app/domains.js: the
+ * service worker passes them in, so the generic modules never import a domain).
+ * @param {Kit} kit @param {Record<string, import("./engine.js").Rule>} [rules]
+ */
+export function configureKit(kit, rules = {}) {
   current = kit;
+  currentRules = rules;
+}
+
+/** The domains' rules, by mutation name. */
+export function rules() {
+  return currentRules;
 }
 
 /** @returns {Kit} */
