@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,15 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
+@cache
+def _reference_nav() -> list[dict[str, Any]]:
+    """The reference-data lists under the office's reference navigation."""
+    from server.domains import reference_lists
+
+    return [{"slug": lst.slug, "title": lst.title, "admin": lst.readers == "admin"}
+            for lst in reference_lists() if lst.nav_template == "office/_refnav.html"]
+
+
 def _jinja_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -137,6 +147,7 @@ def _jinja_env() -> Environment:
         current_language=current_language.get,
         html_lang=lambda: HTML_LANG.get(current_language.get(), "zh-Hant"),
         role_label=lambda role: gettext(ROLE_LABELS.get(str(role), str(role))),
+        reference_nav=_reference_nav,
     )
     return env
 

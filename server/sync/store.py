@@ -95,6 +95,10 @@ class Params:
         return self.d.in_list(column, kind, len(self.values))
 
 
+# blobs looked up among the records by one query (a push naming more makes more queries)
+BLOB_LOOKUPS_PER_QUERY = 100
+
+
 class SqlPushStore:
     """One push transaction (PostgreSQL READ COMMITTED with row locks, SQLite
     ``BEGIN IMMEDIATE``), opened by the caller."""
@@ -249,19 +253,34 @@ class SqlPushStore:
         wanted = sorted({sha for sha in shas if is_sha256(sha)})
         if not wanted:
             return set()
+        # 1. what the person uploaded (the usual case: a phone uploads what it names)
         p = Params(self.d)
-        parts = [f"SELECT sha256 FROM blob_upload WHERE {p.add_list('sha256', 'text', wanted)} "
-                 f"AND staff = {p.add(staff_id if is_uuid(staff_id) else NIL_UUID)}"]
+        rows = await self.conn.fetch(
+            f"SELECT sha256 FROM blob_upload WHERE {p.add_list('sha256', 'text', wanted)} "
+            f"AND staff = {p.add(staff_id if is_uuid(staff_id) else NIL_UUID)}", p.values)
+        found = {str(r[0]) for r in rows}
+        missing = [sha for sha in wanted if sha not in found]
+        if not missing:
+            return found
+        # 2. the rest: named by a record the person may read — one row each at most (a
+        # photo named by thousands of records must not be read thousands of times)
         readable = sorted(spaces)
-        for t in TABLES.values():
-            for column in t.blob_columns:
-                parts.append(f"SELECT {q(column)} FROM {q(t.table)} "
-                             f"WHERE {p.add_list(column, 'text', wanted)} "
-                             f"AND {p.add_list('space', 'text', readable)}")
-        parts.append(f"SELECT sha256 FROM blob_ref WHERE {p.add_list('sha256', 'text', wanted)} "
-                     f"AND {p.add_list('space', 'text', readable)}")
-        rows = await self.conn.fetch(" UNION ".join(parts), p.values)
-        return {str(r[0]) for r in rows}
+        for start in range(0, len(missing), BLOB_LOOKUPS_PER_QUERY):
+            p = Params(self.d)
+            parts = []
+            for sha in missing[start:start + BLOB_LOOKUPS_PER_QUERY]:
+                for t in TABLES.values():
+                    for column in t.blob_columns:
+                        parts.append(
+                            f"SELECT * FROM (SELECT {q(column)} FROM {q(t.table)} "
+                            f"WHERE {q(column)} = {p.add(sha)} "
+                            f"AND {p.add_list('space', 'text', readable)} LIMIT 1) AS b")
+                parts.append(f"SELECT * FROM (SELECT sha256 FROM blob_ref "
+                             f"WHERE sha256 = {p.add(sha)} "
+                             f"AND {p.add_list('space', 'text', readable)} LIMIT 1) AS b")
+            rows = await self.conn.fetch(" UNION ALL ".join(parts), p.values)
+            found |= {str(r[0]) for r in rows}
+        return found
 
     async def write(self, batch: PushWrite) -> None:
         """Every effect of the push as one batch of statements (one per table)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sync.domains import default_registry
+from sync.domains import default_registry, scenarios
 from sync.kit.fields import Field
 from sync.registry import MutationSpec
 from sync.streams import space
@@ -73,21 +73,32 @@ def hlc(wall_ms: int, counter: int, node: str) -> str:
     return f"{wall_ms:013d}-{counter:04x}-{node}"
 
 
+@dataclass(frozen=True)
+class Seed:
+    """What a domain's starting records may name (its ``scenario.parity_records(seed)``):
+    the two sites and their units, the people, uploaded blobs, an early clock value."""
+
+    sites: tuple[str, str] = (S1, S2)
+    units: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
+        S1: (uid(11), uid(12)), S2: (uid(13),)})
+    actors: tuple[Actor, ...] = ACTORS
+    blobs: tuple[str, ...] = tuple(BLOBS)
+    t0: datetime = T0
+    early: str = hlc(int(T0.timestamp() * 1000) - 3_600_000, 0, "000000000001")
+
+    def uid(self, n: int) -> str:
+        return uid(n)
+
+    def rec(self, type_: str, id_: str, site: str, data: dict[str, Any], *,
+            deleted: bool = False, field_hlc: dict[str, str] | None = None) -> dict[str, Any]:
+        return rec(type_, id_, site, data, deleted=deleted, field_hlc=field_hlc)
+
+
 def estate() -> list[dict[str, Any]]:
-    """The records every case starts from (as a pull would have left them)."""
-    early = hlc(int(T0.timestamp() * 1000) - 3_600_000, 0, "000000000001")
-    key_hlc = dict.fromkeys(REG.records["key"].lww, early)
-    loan = {
-        "borrower_name": "甲", "borrower_phone": "", "borrower_kind": "contractor",
-        "id_type": "none", "id_last4": "", "purpose": "", "approver": "", "owner_consent": "",
-        "deposit": "", "lent_at": "2026-03-02T00:00:00+00:00",
-        "due_at": "2026-03-02T08:00:00+00:00", "signature_blob": BLOBS[0],
-        "lent_by": ACTORS[0].staff_id, "lent_device": ACTORS[0].device_id, "lent_hlc": early,
-        "returned_at": None, "returned_by": "", "return_notes": "", "return_photos": [],
-        "return_recorded_by": None, "return_hlc": "", "voided": False, "void_reason": "",
-        "voided_by": None,
-    }
-    return [
+    """The records every case starts from (as a pull would have left them): the sites and
+    units every domain needs, then each domain's own (``parity_records`` beside its
+    convergence scenario: sync/domains/<name>/scenario.py)."""
+    out = [
         rec("site", S1, S1, {"code": "HYG", "name": "海悅花園", "address": ""}),
         rec("site", S2, S2, {"code": "JHT", "name": "景華臺", "address": ""}),
         rec("unit", uid(11), S1, {"site_id": S1, "building_id": uid(21), "number": "A-12C",
@@ -96,27 +107,14 @@ def estate() -> list[dict[str, Any]]:
                                   "floor": "3", "area": None, "use": "residential"}),
         rec("unit", uid(13), S2, {"site_id": S2, "building_id": uid(22), "number": "C-1",
                                   "floor": "1", "area": None, "use": "residential"}),
-        rec("key", uid(31), S1, {"site_id": S1, "code": "HYG-K001", "label": "業主寄存",
-                                 "category": "owner_deposited", "unit_id": uid(11),
-                                 "notes": "", "retired": False}, field_hlc=key_hlc),
-        rec("key", uid(32), S1, {"site_id": S1, "code": "HYG-K002", "label": "大堂",
-                                 "category": "public_area", "unit_id": None, "notes": "",
-                                 "retired": False}, field_hlc=key_hlc),
-        rec("key", uid(33), S1, {"site_id": S1, "code": "HYG-K003", "label": "舊",
-                                 "category": "master", "unit_id": None, "notes": "",
-                                 "retired": True}, field_hlc=key_hlc),
-        rec("key", uid(34), S2, {"site_id": S2, "code": "JHT-K001", "label": "機房",
-                                 "category": "equipment_room", "unit_id": None, "notes": "",
-                                 "retired": False}, field_hlc=key_hlc),
-        rec("key_loan", uid(41), S1, {"site_id": S1, "key_id": uid(32), **loan}),
-        rec("key_loan", uid(42), S1, {"site_id": S1, "key_id": uid(31), **loan,
-                                      "returned_at": "2026-03-02T02:00:00+00:00",
-                                      "returned_by": "甲",
-                                      "return_recorded_by": ACTORS[0].staff_id}),
-        rec("key_loan", uid(43), S1, {"site_id": S1, "key_id": uid(32), **loan,
-                                      "voided": True, "void_reason": "錯",
-                                      "voided_by": ACTORS[2].staff_id}, deleted=True),
     ]
+    seed = Seed()
+    for module in scenarios():
+        out += module.parity_records(seed)
+    return out
+
+
+START = estate()
 
 
 # --- values from the declarations ----------------------------------------------------------
@@ -231,9 +229,11 @@ def args_for(draw: Any, spec: MutationSpec, pools: Pools, mode: str) -> dict[str
 @st.composite
 def steps(draw: Any, n_max: int = 14) -> list[dict[str, Any]]:
     """A sequence of mutations by the five people, each a draw over every declared one."""
-    pools = Pools({"site": [S1, S2, GHOST], "unit": [uid(11), uid(12), uid(13)],
-                   "key": [uid(31), uid(32), uid(33), uid(34)],
-                   "key_loan": [uid(41), uid(42), uid(43)]})
+    ids: dict[str, list[str]] = {}
+    for r in START:
+        ids.setdefault(r["type"], []).append(r["id"])
+    ids["site"].append(GHOST)  # a site assigned but never created
+    pools = Pools(ids)
     names = REG.names()
     out = []
     wall = int(T0.timestamp() * 1000)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sync.domains.keys.records import CATEGORIES, KEY, LOAN
+from sync.domains.keys.records import CATEGORIES, KEY, KEY_TYPE, LOAN
 from sync.storage import Record
 
 KINDS = ("register", "lend", "lend", "return", "return", "void", "update")
@@ -116,3 +116,44 @@ def kept(name: str, a: dict[str, Any], where: str, records: dict[tuple[str, str]
                 out.append(f"{where}: {field}={value!r} silently lost")
         return out
     return None
+
+
+def parity_records(seed: Any) -> list[dict[str, Any]]:
+    """The key register and loans every parity case starts from (tests/parity/cases.py:
+    ``seed`` names the sites, units, people and uploaded blobs): an owner-deposited key of a
+    unit, a key out now, a retired key, a key of the other site; a loan out, one returned,
+    one voided."""
+    s1, s2 = seed.sites
+    uid, rec = seed.uid, seed.rec
+    desk, supervisor = seed.actors[0], seed.actors[2]
+    key_hlc = dict.fromkeys(KEY_TYPE.lww, seed.early)
+    loan = {
+        "borrower_name": "甲", "borrower_phone": "", "borrower_kind": "contractor",
+        "id_type": "none", "id_last4": "", "purpose": "", "approver": "", "owner_consent": "",
+        "deposit": "", "lent_at": "2026-03-02T00:00:00+00:00",
+        "due_at": "2026-03-02T08:00:00+00:00", "signature_blob": seed.blobs[0],
+        "lent_by": desk.staff_id, "lent_device": desk.device_id, "lent_hlc": seed.early,
+        "returned_at": None, "returned_by": "", "return_notes": "", "return_photos": [],
+        "return_recorded_by": None, "return_hlc": "", "voided": False, "void_reason": "",
+        "voided_by": None,
+    }
+
+    def key(n: int, site: str, code: str, label: str, category: str,
+            unit: str | None = None, retired: bool = False) -> dict[str, Any]:
+        return rec(KEY, uid(n), site, {"site_id": site, "code": code, "label": label,
+                                       "category": category, "unit_id": unit, "notes": "",
+                                       "retired": retired}, field_hlc=key_hlc)
+
+    return [
+        key(31, s1, "HYG-K001", "業主寄存", "owner_deposited", seed.units[s1][0]),
+        key(32, s1, "HYG-K002", "大堂", "public_area"),
+        key(33, s1, "HYG-K003", "舊", "master", retired=True),
+        key(34, s2, "JHT-K001", "機房", "equipment_room"),
+        rec(LOAN, uid(41), s1, {"site_id": s1, "key_id": uid(32), **loan}),
+        rec(LOAN, uid(42), s1, {"site_id": s1, "key_id": uid(31), **loan,
+                                "returned_at": "2026-03-02T02:00:00+00:00",
+                                "returned_by": "甲", "return_recorded_by": desk.staff_id}),
+        rec(LOAN, uid(43), s1, {"site_id": s1, "key_id": uid(32), **loan, "voided": True,
+                                "void_reason": "錯", "voided_by": supervisor.staff_id},
+            deleted=True),
+    ]
