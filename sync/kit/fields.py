@@ -157,7 +157,7 @@ def checker(f: Field, path: str = "") -> Checker:
     missing = (None, None) if f.nullable else (None, Problem(path, REQUIRED))
     kind = f.kind
     if kind == "text":
-        return _text_checker(f, path, missing)
+        return _remembered(_text_checker(f, path, missing))
     if kind == "list":
         return _list_checker(f, path, missing)
     if kind in ("float", "int") and (f.minimum is not None or f.maximum is not None):
@@ -181,7 +181,7 @@ def checker(f: Field, path: str = "") -> Checker:
             if parsed is None:
                 return value, bad_time
             return (value, out_of_range) if not parsed[0] else (parsed[0], None)
-        return check_ts
+        return _remembered(check_ts)
 
     def check_any(value: Any) -> tuple[Any, Problem | None]:
         return missing if value is None else (value, None)
@@ -215,6 +215,28 @@ def _text_checker(f: Field, path: str, missing: tuple[Any, Problem | None]) -> C
         return value, None
 
     return check
+
+
+REMEMBERED = 256  # results kept per checker (a batch repeats its kinds, purposes, approvers)
+
+
+def _remembered(check: Checker) -> Checker:
+    """``check`` with its latest results remembered: a check is a pure function of a text
+    value, and a push of 1,000 loans repeats most of them ("contractor", "hkid", the same
+    purpose and approver), so most checks become one dictionary lookup."""
+    memo: dict[Any, tuple[Any, Problem | None]] = {}
+
+    def remembered(value: Any) -> tuple[Any, Problem | None]:
+        if value.__class__ is not str:
+            return check(value)
+        found = memo.get(value)
+        if found is None:
+            if len(memo) >= REMEMBERED:
+                memo.clear()
+            found = memo[value] = check(value)
+        return found
+
+    return remembered
 
 
 def plain_number(x: float | None) -> float | int | None:
