@@ -28,6 +28,7 @@ S1 = "11111111-1111-4111-8111-111111111111"
 S2 = "22222222-2222-4222-8222-222222222222"
 GHOST = "99999999-9999-4999-8999-999999999999"  # assigned, never created
 BLOBS = ["b" * 64, "c" * 64]  # uploaded by everyone
+NAMED = "e" * 64  # uploaded by nobody here, named by a loan of site 1 (readable there only)
 STRANGER = "d" * 64  # never uploaded
 REG = default_registry()
 
@@ -83,6 +84,7 @@ class Seed:
         S1: (uid(11), uid(12)), S2: (uid(13),)})
     actors: tuple[Actor, ...] = ACTORS
     blobs: tuple[str, ...] = tuple(BLOBS)
+    named_blob: str = NAMED
     t0: datetime = T0
     early: str = hlc(int(T0.timestamp() * 1000) - 3_600_000, 0, "000000000001")
 
@@ -120,7 +122,7 @@ START = estate()
 # --- values from the declarations ----------------------------------------------------------
 
 NICE_TEXT = st.sampled_from(["陳大文", "Chan Tai Man", "維修水喉", "HK$100", "K-12", "a b",
-                             "owner phoned", "x"])
+                             "owner phoned", "x", "A-12C 業主寄存"])
 IDS = st.integers(0, 10**6).map(lambda n: str(uuid.UUID(int=n + 7 * 10**9, version=4)))
 
 
@@ -128,6 +130,10 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
     """A value the declaration accepts (references to records of the case)."""
     if f.kind == "uuid":
         known = pools.ids.get(f.ref) or []
+        # mostly records of the acting person's sites (so the rules past the checks run)
+        mine = [i for i in known if pools.site_of.get(i) in pools.actor_sites]
+        if mine and draw(st.integers(0, 3)):
+            return draw(st.sampled_from(mine))
         return draw(st.sampled_from(known)) if known else draw(IDS)
     if f.kind == "ts":
         moment[0] += draw(st.integers(0, 600))  # a mutation's times in order
@@ -140,15 +146,16 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
     if f.choices:
         return draw(st.sampled_from(sorted(f.choices)))
     if f.blob:
-        return draw(st.sampled_from(BLOBS))
+        return draw(st.sampled_from([*BLOBS, NAMED]))
     if f.text == "idpart":
         return draw(st.sampled_from(["123A", "(456b)", "７８９０"]))
     if f.text == "hlc":
         return ""
-    if f.pattern:  # a value of the declared format
+    if f.pattern:  # a value of the declared format (now and then showing a unit number)
         limit = f.max_length or 12
-        return draw(st.from_regex(f.pattern, fullmatch=True, alphabet=st.characters(
-            codec="ascii")).filter(lambda v: 0 < len(v) <= limit))
+        return draw(st.one_of(st.from_regex(f.pattern, fullmatch=True, alphabet=st.characters(
+            codec="ascii")).filter(lambda v: 0 < len(v) <= limit),
+            st.sampled_from(["HYG-A12C"])))
     return draw(st.one_of(NICE_TEXT, st.sampled_from(["  spaced   out  ", "ＨＹＧ-Ｋ９", "ß"])))
 
 
@@ -189,6 +196,8 @@ class Pools:
 
     ids: dict[str, list[str]] = field(default_factory=dict)
     made: int = 0
+    site_of: dict[str, str] = field(default_factory=dict)  # record id -> its site
+    actor_sites: tuple[str, ...] = ()  # the sites of the person acting now
 
     def new_id(self) -> str:
         """An id no record of the case has yet (as a phone makes them)."""
@@ -213,7 +222,7 @@ def args_for(draw: Any, spec: MutationSpec, pools: Pools, mode: str) -> dict[str
         if a.name in creating and a.name != bad and draw(st.integers(0, 5)):
             out[a.name] = pools.new_id()  # a new record (else an existing id: a repeat)
             continue
-        if not a.required and a.name != bad and mode != "good" and \
+        if not a.required and a.name != bad and \
                 draw(st.integers(0, 3)) == 0:
             continue  # left out: its default
         wild = mode == "wild" and draw(st.integers(0, 3)) == 0
@@ -233,22 +242,27 @@ def steps(draw: Any, n_max: int = 14) -> list[dict[str, Any]]:
     for r in START:
         ids.setdefault(r["type"], []).append(r["id"])
     ids["site"].append(GHOST)  # a site assigned but never created
-    pools = Pools(ids)
+    pools = Pools(ids, site_of={r["id"]: r["space"].split(":")[0] for r in START}
+                  | {GHOST: GHOST})
     names = REG.names()
     out = []
     wall = int(T0.timestamp() * 1000)
     counters = dict.fromkeys(range(len(ACTORS)), 0)
     for i in range(draw(st.integers(1, n_max))):
-        who = draw(st.sampled_from([0, 0, 1, 1, 2, 2, 3, 4]))  # mostly people who may
+        who = draw(st.sampled_from([0, 0, 1, 1, 2, 2, 3, 4, 4]))  # mostly people who may
         actor = ACTORS[who]
         name = draw(st.sampled_from(names))
         spec = REG.get(name)
         assert spec is not None
         mode = draw(st.sampled_from(["good", "good", "good", "one_bad", "wild"]))
+        pools.actor_sites = actor.sites
         a = args_for(draw, spec, pools, mode)
+        named = [pools.site_of[v] for v in a.values() if isinstance(v, str) and v in pools.site_of]
         for t, arg in spec.creates:
             if isinstance(a.get(arg), str):
                 pools.ids.setdefault(t, []).append(a[arg])
+                if named:
+                    pools.site_of[a[arg]] = named[0]
         counters[who] += 1
         # now and then a phone whose clock is hours behind (long offline): its corrections
         # lose to what the records already hold

@@ -120,7 +120,7 @@ def kept(name: str, a: dict[str, Any], where: str, records: dict[tuple[str, str]
 
 def parity_records(seed: Any) -> list[dict[str, Any]]:
     """The key register and loans every parity case starts from (tests/parity/cases.py:
-    ``seed`` names the sites, units, people and uploaded blobs): an owner-deposited key of a
+    ``seed`` names the sites, units, people, uploaded blobs and a blob only a record names): an owner-deposited key of a
     unit, a key out now, a retired key, a key of the other site; a loan out, one returned,
     one voided."""
     s1, s2 = seed.sites
@@ -151,6 +151,7 @@ def parity_records(seed: Any) -> list[dict[str, Any]]:
         key(34, s2, "JHT-K001", "機房", "equipment_room"),
         rec(LOAN, uid(41), s1, {"site_id": s1, "key_id": uid(32), **loan}),
         rec(LOAN, uid(42), s1, {"site_id": s1, "key_id": uid(31), **loan,
+                                "signature_blob": seed.named_blob,
                                 "returned_at": "2026-03-02T02:00:00+00:00",
                                 "returned_by": "甲", "return_recorded_by": desk.staff_id}),
         rec(LOAN, uid(43), s1, {"site_id": s1, "key_id": uid(32), **loan, "voided": True,
