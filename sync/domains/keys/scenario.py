@@ -120,9 +120,9 @@ def kept(name: str, a: dict[str, Any], where: str, records: dict[tuple[str, str]
 
 def parity_records(seed: Any) -> list[dict[str, Any]]:
     """The key register and loans every parity case starts from (tests/parity/cases.py:
-    ``seed`` names the sites, units, people, uploaded blobs and a blob only a record names): an owner-deposited key of a
-    unit, a key out now, a retired key, a key of the other site; a loan out, one returned,
-    one voided."""
+    ``seed`` names the sites, units, people, uploaded blobs and a blob only a record
+    names): an owner-deposited key of a unit, a key out now, a retired key, a key of the
+    other site; a loan out, one returned, one voided."""
     s1, s2 = seed.sites
     uid, rec = seed.uid, seed.rec
     desk, supervisor = seed.actors[0], seed.actors[2]
