@@ -1,6 +1,7 @@
 """Sync streams (schema version 2), the schema: ``space`` columns widen to 60 characters;
 blob uploads and blob references get tables of their own; a loan's signature column is
-indexed; a rejection keeps the mutation name as the phone sent it (text).
+indexed; a rejection keeps the mutation name as the phone sent it (text) and names the
+argument at fault (``field``).
 
 A record's references to its site, building, unit and key become NOT NULL (they always held a
 value; the declarations require them).
@@ -244,6 +245,28 @@ async def forwards():
             "primary_key": False,
             "unique": False,
             "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Rejection",
+        tablename="sync_rejection",
+        column_name="field",
+        db_column_name="field",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,

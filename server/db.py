@@ -88,6 +88,13 @@ def is_postgres(engine: Engine) -> bool:
     return isinstance(engine, PostgresEngine)
 
 
+def is_integrity_error(exc: BaseException) -> bool:
+    """A write refused by a constraint (unique, foreign key, not null) on either database."""
+    import asyncpg
+
+    return isinstance(exc, sqlite3.IntegrityError | asyncpg.IntegrityConstraintViolationError)
+
+
 def all_tables() -> Sequence[type[Table]]:
     from piccolo.apps.migrations.tables import Migration
 

@@ -76,6 +76,7 @@ class RejectionOut(msgspec.Struct):
     name: str
     code: str
     reason: str
+    field: str = ""  # the argument at fault, when one is
 
 
 class PullResponse(msgspec.Struct):

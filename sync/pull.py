@@ -102,7 +102,7 @@ async def pull(
     # 9. Rejections not yet delivered (only the actor's own)
     rows = await store.rejections(request.client_id, cookie.rejections)
     rejections = [RejectionOut(mutation_id=r.mutation_id, name=r.name, code=r.code,
-                               reason=r.reason)
+                               reason=r.reason, field=r.field)
                   for r in rows if r.staff_id in (None, actor.staff_id)]
     if rows:
         cookie.rejections = max(cookie.rejections, *(r.mutation_id for r in rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -51,35 +52,42 @@ async def _user_from_staff(row: dict, **extra: str | None) -> CurrentUser:
     )
 
 
-async def check_rate_limit(settings: Settings, username: str, address: str) -> None:
+async def count_attempt(settings: Settings, username: str, address: str) -> str:
+    """Count a sign-in attempt *before* its password is checked: the attempt is stored (and
+    committed) first, then the attempts of the window are counted, so concurrent attempts
+    see each other — the k-th stored sees at least k. Over the limit: TooManyAttempts (the
+    attempt still counts). Returns the attempt's id (a success takes it back)."""
+    attempt = SignInFailure(username=username[:60], address=address[:64], at=now())
+    await SignInFailure.insert(attempt)
     since = now() - timedelta(seconds=settings.signin_window_seconds)
     by_user = await SignInFailure.count().where(
-        (SignInFailure.username == username.lower()) & (SignInFailure.at > since))
+        (SignInFailure.username == attempt.username) & (SignInFailure.at > since)) \
+        if username else 0
     by_addr = await SignInFailure.count().where(
-        (SignInFailure.address == address) & (SignInFailure.at > since))
-    if max(by_user, by_addr) >= settings.signin_max_failures:
+        (SignInFailure.address == attempt.address) & (SignInFailure.at > since))
+    if max(by_user, by_addr) > settings.signin_max_failures:
         raise TooManyAttempts(
             _("Too many failed sign-ins. Wait a minute and try again."))
+    return str(attempt.id)
 
 
 async def authenticate(settings: Settings, username: str, password: str,
                        address: str) -> dict:
     """The staff row for a correct user name and password, else NotAuthenticated.
 
-    Wrong password and unknown user give the same message (and take the same time)."""
+    Wrong password and unknown user give the same message (and take the same time). Every
+    attempt is counted before the password is hashed; a user name no account can have
+    (control characters) is counted against the address and refused without hashing."""
     username = username.strip().lower()
     if has_control_characters(username):
-        # No query at all (the name could not be stored in sign_in_failure on PostgreSQL);
-        # verify a password anyway so this answer takes the time of any other failure.
-        verify_password(None, password)
+        await count_attempt(settings, "", address)
         raise NotAuthenticated(_("Wrong user name or password."), code="bad_credentials")
-    await check_rate_limit(settings, username, address)
+    attempt = await count_attempt(settings, username, address)
     row = await Staff.select().where(Staff.username == username).first()
     ok = verify_password(row["password_hash"] if row else None, password)
     if not ok or row is None or not row["active"]:
-        await SignInFailure.insert(
-            SignInFailure(username=username[:60], address=address[:64], at=now()))
         raise NotAuthenticated(_("Wrong user name or password."), code="bad_credentials")
+    await SignInFailure.delete().where(SignInFailure.id == attempt)  # not a failure
     await Staff.update({Staff.last_sign_in_at: now()}).where(Staff.id == row["id"])
     return row
 
@@ -89,7 +97,7 @@ async def start_session(settings: Settings, staff: dict, user_agent: str = "") -
     await WebSession.insert(WebSession(
         token_hash=token_hash(token),
         staff=staff["id"],
-        csrf_token=new_token(),
+        csrf_token=secrets.token_hex(32),  # the session's CSRF secret (middleware.py)
         expires_at=now() + timedelta(hours=settings.session_hours),
         user_agent=user_agent[:255],
     ))
@@ -112,14 +120,16 @@ async def user_for_session(token: str) -> CurrentUser | None:
         return cached
     since = auth_cache.generation()
     session = await WebSession.select(
-        WebSession.id, WebSession.expires_at, *WebSession.staff.all_columns(),
+        WebSession.id, WebSession.expires_at, WebSession.csrf_token,
+        *WebSession.staff.all_columns(),
     ).where(WebSession.token_hash == hashed).first()
     if session is None or session["expires_at"] < now():
         return None
     staff = {k.removeprefix("staff."): v for k, v in session.items() if k.startswith("staff.")}
     if not staff.get("active"):
         return None
-    user = await _user_from_staff(staff, session_id=str(session["id"]))
+    user = await _user_from_staff(staff, session_id=str(session["id"]),
+                                  csrf_token=session["csrf_token"])
     auth_cache.put(key, user, session["expires_at"], since)
     return user
 

@@ -6,6 +6,7 @@ revokes their phones in the same transaction, and nobody demotes or deactivates 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -151,6 +152,8 @@ class StaffList(RefList):
         async with write_transaction():
             if row is None:
                 staff = Staff(**values, password_hash=hash_password(form.secrets["password"]))
+                if form.once:
+                    staff.id = uuid.UUID(form.once)
                 await Staff.insert(staff)
                 staff_id = str(staff.id)
             else:
@@ -164,6 +167,9 @@ class StaffList(RefList):
 
     async def after_write(self, user: CurrentUser, record_id: str) -> None:
         auth_cache.forget(staff_id=record_id)  # new name, role or sites: at once
+
+    def clash(self) -> tuple[str, str]:
+        return "username", _("Another staff member already uses this user name.")
 
     async def set_active(self, user: CurrentUser, row: Mapping[str, Any], active: bool
                          ) -> str | None:
@@ -196,8 +202,10 @@ async def create_staff_record(data: Mapping[str, Any]) -> tuple[str, dict[str, s
 
 
 async def set_password(user: CurrentUser, staff_id: str, password: str) -> str | None:
-    """Reset a password: an error, or None. A reset ends the person's other sign-ins (not
-    the administrator's own session)."""
+    """Reset a password: an error, or None. A reset usually means the password leaked: it
+    ends the person's other sign-ins (not the administrator's own session) and revokes
+    their phones' tokens — their outboxes wait, as after any 401, until they sign in again
+    with the new password."""
     row = await STAFF_LIST.load(user, staff_id)
     problem = password_problem(password)
     if problem:
@@ -209,6 +217,8 @@ async def set_password(user: CurrentUser, staff_id: str, password: str) -> str |
         if user.session_id:
             ended = ended & (WebSession.id != user.session_id)
         await WebSession.delete().where(ended)
+        await Device.update({Device.revoked_at: now(), Device.revoked_by: user.id}).where(
+            (Device.staff == row["id"]) & Device.revoked_at.is_null())
     auth_cache.forget(staff_id=str(row["id"]))
     return None
 

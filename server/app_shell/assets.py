@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from server.app_shell.slim import without_comments
 from server.lib.headers import CSP
 from server.lib.i18n import LANGUAGES, LOCALE_DIR, PHONE_AREAS, catalog
 from sync.domains import default_registry
@@ -87,6 +88,18 @@ class Assets:
         if self.hashes.get(rel) != digest:
             return None
         return STATIC / rel
+
+    def module_body(self, rel: str) -> bytes | None:
+        """An app module as served (without its comment lines: :mod:`.slim`); None for
+        other files."""
+        if not (rel.startswith("app/") and rel.endswith(".js")):
+            return None
+        return slim_module(rel)
+
+
+@cache
+def slim_module(rel: str) -> bytes:
+    return without_comments((STATIC / rel).read_text(encoding="utf-8")).encode()
 
 
 def _app_modules() -> list[Path]:

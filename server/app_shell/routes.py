@@ -158,14 +158,17 @@ async def i18n_catalog(name: FromPath[str]) -> Response[bytes]:
 
 
 @get("/v/{digest:str}/{rel:path}", include_in_schema=False)
-async def hashed_asset(digest: FromPath[str], rel: FromPath[str]) -> File:
+async def hashed_asset(digest: FromPath[str], rel: FromPath[str]) -> File | Response[bytes]:
     rel = rel.lstrip("/")
     path = assets().path_for(digest, rel)
     if path is None:
         # an old or unknown hash: never serve other content under it (caches keep it forever)
         raise NotFoundException()
-    return File(path, content_disposition_type="inline",
-                media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
+    media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+    body = assets().module_body(rel)
+    if body is not None:  # an app module, as phones download it (app_shell/slim.py)
+        return Response(body, media_type=media_type, headers={"Cache-Control": IMMUTABLE})
+    return File(path, content_disposition_type="inline", media_type=media_type,
                 headers={"Cache-Control": IMMUTABLE})
 
 

@@ -56,7 +56,7 @@ async def import_confirm(
 @get("/office/import/template/{name:str}", guards=[admin_only], include_in_schema=False)
 async def import_template(name: FromPath[str]) -> Response[bytes]:
     filename, body = template_download(name)
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
+    return Response(body, media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -103,6 +103,9 @@ class SiteList(RefList):
     async def after_write(self, user: CurrentUser, record_id: str) -> None:
         auth_cache.clear()  # administrators see every active site
 
+    def clash(self) -> tuple[str, str]:
+        return "code", _("Another site already uses this code.")
+
 
 class BuildingList(RefList):
     slug = "buildings"

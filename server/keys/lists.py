@@ -178,7 +178,7 @@ class KeyList(RefList):
     async def write(self, user: CurrentUser, row: Mapping[str, Any] | None,
                     values: dict[str, Any], form: Submission) -> str:
         site = str(row["site"]) if row else str(values["site_id"])
-        values["key_id"] = str(uuid.uuid4())
+        values["key_id"] = form.once or str(uuid.uuid4())
         mutation = self.mutation(values, row, site)
         if mutation is None:
             return str(row["id"]) if row else values["key_id"]

@@ -90,7 +90,7 @@ async def loans_list(request: Request[Any, Any, Any]) -> Template:
 async def loans_export(request: Request[Any, Any, Any]) -> Response[bytes]:
     filters = filters_from(request.query_params, LoanFilters)
     export = await loan_queries.loans_csv(me(request), filters)
-    return Response(export["content"], media_type="text/csv; charset=utf-8",
+    return Response(export["content"], media_type="text/csv",
                     headers={"Content-Disposition":
                              f'attachment; filename="{export["filename"]}"',
                              "Cache-Control": "no-store"})

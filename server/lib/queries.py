@@ -5,6 +5,7 @@ person (lists leave it out, a detail by id is 404)."""
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -79,9 +80,15 @@ class _ContainsCIPostgres(ComparisonOperator):
     template = "{name} ILIKE {value} ESCAPE '\\'"
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def contains(column: Column, text: str) -> Where:
     """Rows whose ``column`` contains ``text``, ignoring case: ``%`` and ``_`` typed in a
     search are text, not wildcards (SQLite's LIKE ignores ASCII case; PostgreSQL: ILIKE)."""
+    # no stored text holds a control character (the kit refuses them): they are dropped
+    # from a search (PostgreSQL would refuse a NUL in the query)
+    text = _CONTROL.sub("", text)
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     operator = (_ContainsCIPostgres if column._meta.engine_type in ("postgres", "cockroach")
                 else _ContainsCI)
@@ -130,11 +137,18 @@ def local_time(value: Any, seconds: bool = False) -> str:
 
 
 def local_day_start(text: str) -> datetime | None:
+    """The start of a day typed in a date filter, in UTC; None for no day — or one so far
+    out (year 1, year 9999) that it bounds nothing (and has no UTC moment to convert to)."""
     try:
         day = date.fromisoformat(text)
     except ValueError:
         return None
+    if not FILTER_YEARS[0] <= day.year <= FILTER_YEARS[1]:
+        return None
     return datetime(day.year, day.month, day.day, tzinfo=estate_zone()).astimezone(UTC)
+
+
+FILTER_YEARS = (1900, 2200)
 
 
 def json_value(value: Any) -> Any:

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from server.lib.i18n import gettext as _
-from server.refdata.spec import RefList, Submission, inputs_for
+from server.lib.queries import as_id
+from server.refdata.spec import ONCE, RefList, Submission, inputs_for
 from sync.kit.fields import Field, Problem
 from sync.kit.records import RecordType
 
@@ -83,7 +84,10 @@ def read(lst: RefList, data: Mapping[str, Any], creating: bool) -> Submission:
         if i.target and i.target in lst.type.by_field:
             raw[i.target] = value
             input_of[i.target] = i.name
-    form = Submission(shown=shown, secrets=secrets)
+    once = as_id(data.get(ONCE)) if creating else None
+    form = Submission(shown=shown, secrets=secrets, once=once or "")
+    if once:
+        form.shown[ONCE] = once
     values, problems = check_raw(lst.type, raw)
     for p in problems:
         field = p.field.split(".")[0]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from server.accounts.schemas import CurrentUser
+from server.db import is_integrity_error
 from server.lib.queries import empty_page, paged
 from server.refdata import forms
 from server.refdata.common import Outcome, clean
@@ -85,13 +86,23 @@ async def submit(lst: RefList, user: CurrentUser, record_id: str | None,
     lst.check_writer(user)
     row = await lst.load(user, record_id) if record_id is not None else None
     form = forms.read(lst, data, creating=row is None)
+    if form.once and await lst.exists(form.once):
+        return Outcome(id=form.once)  # the same form again (a double tap, a retry): saved
     await lst.resolve(user, form, row)
-    if form.errors:
-        return Outcome(errors=form.errors, context=await _form_context(
-            lst, user, row, form.shown, form.errors))
-    saved = await lst.write(user, row, form.values, form)
-    await lst.after_write(user, saved)
-    return Outcome(id=saved)
+    if not form.errors:
+        try:
+            saved = await lst.write(user, row, form.values, form)
+        except Exception as exc:
+            if not is_integrity_error(exc):
+                raise
+            if form.once and await lst.exists(form.once):
+                return Outcome(id=form.once)  # sent twice at once: the other one saved it
+            form.error(*lst.clash())
+        else:
+            await lst.after_write(user, saved)
+            return Outcome(id=saved)
+    return Outcome(errors=form.errors, context=await _form_context(
+        lst, user, row, form.shown, form.errors))
 
 
 async def set_active(lst: RefList, user: CurrentUser, record_id: str, active: bool

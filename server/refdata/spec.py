@@ -25,11 +25,15 @@ from piccolo.table import Table
 from server.accounts.schemas import CurrentUser
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
+from server.lib.i18n import lazy
 from server.lib.pages import OFFICE_ROLES
 from server.lib.queries import both, contains, plain, require_id, scope
 from server.refdata.common import require_admin
 from sync.kit.fields import Field
 from sync.kit.records import RecordType
+
+ONCE = "_once"  # the hidden input holding a new record's id
+CLASH = lazy("Someone saved the same record at the same moment: nothing was saved. Check the list, then save again if it is still needed.")  # noqa: E501
 
 Widget = Literal["text", "textarea", "select", "grouped", "checkboxes", "password", "tel"]
 Option = tuple[str, str]
@@ -88,6 +92,7 @@ class Submission:
     values: dict[str, Any] = dc_field(default_factory=dict)
     errors: dict[str, str] = dc_field(default_factory=dict)
     secrets: dict[str, str] = dc_field(default_factory=dict)  # passwords: never shown again
+    once: str = ""  # a new record's id, chosen when its form was made
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -300,9 +305,21 @@ class RefList:
         return out
 
     async def blank_form(self, user: CurrentUser, query: Mapping[str, str]) -> dict[str, Any]:
-        """A new record's form: defaults, and what the link prefilled (``?site=``)."""
-        return {i.name: query.get(i.name, i.default) for i in self.inputs
+        """A new record's form: defaults, what the link prefilled (``?site=``), and the id
+        the record will have (``_once``: a form sent twice — a double tap, a retry — makes
+        one record)."""
+        form = {i.name: query.get(i.name, i.default) for i in self.inputs
                 if i.widget != "password"}
+        form[ONCE] = str(uuid.uuid4())
+        return form
+
+    async def exists(self, record_id: str) -> bool:
+        return bool(await self.table.exists().where(self.table._meta.primary_key == record_id))
+
+    def clash(self) -> tuple[str, str]:
+        """The form error when the database refused the write (a unique value taken by a
+        save at the same moment): (input, message)."""
+        return "form", _(CLASH)
 
     async def options(self, user: CurrentUser, row: Mapping[str, Any] | None
                       ) -> dict[str, Any]:
@@ -324,10 +341,11 @@ class RefList:
 
     async def write(self, user: CurrentUser, row: Mapping[str, Any] | None,
                     values: dict[str, Any], form: Submission) -> str:
-        """Store a checked form; the record's id (default: the synced store)."""
+        """Store a checked form; the record's id (default: the synced store; a new record
+        takes the form's ``_once`` id)."""
         from server.refdata import store
 
-        return await store.save(self, user, row, values)
+        return await store.save(self, user, row, values, record_id=form.once)
 
     async def set_active(self, user: CurrentUser, row: Mapping[str, Any], active: bool
                          ) -> str | None:

@@ -53,13 +53,14 @@ async def _audit(lst: RefList, user: CurrentUser, record_id: str, space: str, ve
 
 
 async def save(lst: RefList, user: CurrentUser, row: Mapping[str, Any] | None,
-               values: Mapping[str, Any]) -> str:
-    """Create (``row`` None) or update a record with checked ``values`` (declared field
-    names); an update that changes nothing writes nothing."""
+               values: Mapping[str, Any], record_id: str = "") -> str:
+    """Create (``row`` None; with ``record_id`` when the form chose it) or update a record
+    with checked ``values`` (declared field names); an update that changes nothing writes
+    nothing."""
     t, table = lst.type, lst.table
     async with write_transaction():
         if row is None:
-            record_id = str(uuid.uuid4())
+            record_id = record_id or str(uuid.uuid4())
             site = record_id if not t.site_field else str(values[t.site_field])
             space, version = await bump_for(t.name, site)
             columns = {lst.db_column(k): v for k, v in values.items()}

@@ -120,7 +120,7 @@ class SqlPullStore:
         created = sql.Column("", "created_at", "ts")
         obj = d.obj([
             ("client_id", "client_id"), ("mutation_id", "mutation_id"), ("name", "name"),
-            ("code", "code"), ("reason", "reason"),
+            ("code", "code"), ("reason", "reason"), ("field", "field"),
             ("args", "args" if d is POSTGRES else "json(args)"),
             ("staff_id", "staff"), ("space", "space"), ("created_at", d.value(created)),
         ])

@@ -41,6 +41,9 @@ async def read_json(request: Request[Any, Any, Any], type_: type[T]) -> T:
     except msgspec.DecodeError as exc:
         raise ValidationFailed(_("The request is not valid JSON: {detail}", detail=str(exc)),
                                code="invalid_json") from None
+    except RecursionError:  # nesting deeper than any request of the protocol
+        raise ValidationFailed(_("The request is not valid JSON: {detail}",
+                                 detail="nested too deeply"), code="invalid_json") from None
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:

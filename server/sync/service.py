@@ -199,9 +199,8 @@ async def register_device(settings: Settings, body: DeviceRegistration,
                           address: str) -> DeviceRegistered:
     """Sign a phone in: a bearer token for this installation (``client_id``)."""
     client_id = _client_id(body.client_id)
-    # PostgreSQL text cannot hold NUL: such a name matches nobody (and counts as a failure)
-    username = body.username.replace("\x00", "\ufffd")
-    staff = await accounts.authenticate(settings, username, body.password, address)
+    # a name with control characters (NUL…) is refused and counted before any query by it
+    staff = await accounts.authenticate(settings, body.username, body.password, address)
     staff_id = str(staff["id"])
     engine = engine_of()
     kind = TransactionType.immediate if not db.is_postgres(engine) else None

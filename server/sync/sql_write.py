@@ -213,7 +213,7 @@ REJECTION_COLUMNS = (
     Column("", "name", "text"), Column("", "code", "text"), Column("", "reason", "text"),
     Column("", "args", "json"), Column("", "staff", "uuid"), Column("", "space", "text"),
     Column("", "status", "text"), Column("", "resolution_note", "text"),
-    Column("", "created_at", "ts"),
+    Column("", "created_at", "ts"), Column("", "field", "text"),
 )
 
 

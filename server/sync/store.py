@@ -356,7 +356,7 @@ class SqlPushStore:
             (rid, r.client_id, clamp_bigint(r.mutation_id), printable(r.name),
              r.code, printable(r.reason), json_text(r.args),
              r.staff_id if is_uuid(r.staff_id) else None, r.space, "open", "",
-             self._time(r.created_at) or now)
+             self._time(r.created_at) or now, printable(r.field)[:120])
             for rid, r in zip(sql.uuid7_batch(len(batch.rejections)), batch.rejections,
                               strict=True)
         ]))

@@ -84,6 +84,7 @@ class Rejection(Table, tablename="sync_rejection"):
     name = Text()  # as the phone sent it (an unknown mutation's name too)
     code = Varchar(length=40)
     reason = Text()
+    field = Varchar(length=120, default="")  # the argument at fault, when one is
     args = JSON(default="{}")
     staff = UUID(null=True, default=None)
     space = Varchar(length=60, default="")

@@ -293,10 +293,3 @@ def office(browser: Any, server: Server) -> Iterator[Office]:
     o.close()
 
 
-@pytest.fixture(scope="module")
-def desk(browser: Any, server: Server) -> Any:
-    phone = Phone(browser, server)
-    phone.sign_in("desk")
-    state: dict[str, str] = {}
-    yield phone, state
-    phone.close()

@@ -64,3 +64,39 @@ def test_the_phone_hlc_matches_the_server_hlc() -> None:
         hlc.HLC(5, 3, node), hlc.parse("0000000000009-0002-aaaaaaaaaaaa"), 7).encode()
     assert tuple(out["parsed"].values()) == tuple(hlc.parse(
         "1732754000123-00a1-5f0c2b7d9e11"))
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_served_modules_lose_only_comment_lines_and_still_parse(tmp_path: Path) -> None:
+    """The phone downloads its modules without their comment lines (app_shell/slim.py):
+    every module must still parse, keep every code line, and be smaller."""
+    import difflib
+    import gzip
+
+    from server.app_shell.slim import without_comments
+
+    before = after = 0
+    for path in sorted((ROOT / "web" / "static" / "app").rglob("*.js")):
+        source = path.read_text()
+        slim = without_comments(source)
+        before += len(gzip.compress(source.encode()))
+        after += len(gzip.compress(slim.encode()))
+        gone = [line for line in difflib.ndiff(source.splitlines(), slim.splitlines())
+                if line.startswith("- ")]
+        for line in gone:
+            text = line[2:].strip()
+            assert not text or text.startswith(("//", "/*", "*")), (path.name, line)
+        out = tmp_path / (path.stem + ".mjs")
+        out.write_text(slim)
+        done = subprocess.run(["node", "--check", str(out)], capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 0, (path.name, done.stderr[-500:])
+    assert after < before * 0.8, (before, after)
+
+
+def test_a_template_literal_keeps_its_comment_like_lines() -> None:
+    from server.app_shell.slim import without_comments
+
+    source = "const a = `\n// not a comment\n/* nor this */\n`; // gone\n// gone too\nx();\n"
+    kept = "const a = `\n// not a comment\n/* nor this */\n`; // gone\nx();\n"
+    assert without_comments(source) == kept

@@ -1,0 +1,70 @@
+"""The phone app's modules as phones download them: without their comment lines.
+
+The modules carry their documentation (JSDoc for the type check, the reasons behind the
+code): a third of their bytes. A phone fetches every module before its first use, and the
+bar is 80 KB compressed for the whole shell, so lines that hold only a comment are left out
+when serving — nothing else changes (code lines, their indentation and the text inside
+template literals stay as written). ``tests/unit/test_app_worker.py`` checks that every
+slimmed module still parses and that nothing but comments went."""
+
+from __future__ import annotations
+
+import re
+
+_BACKTICK = re.compile(r"(?<!\\)`")
+
+
+def _code_part(line: str) -> str:
+    """``line`` without a trailing ``//`` comment and without the text of its ordinary
+    strings (only what can open or close a template literal matters here)."""
+    out = []
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "/" and line[i:i + 2] == "//":
+            break
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def without_comments(source: str) -> str:
+    """``source`` without the lines that are only a comment (``// …``, ``/* … */`` and JSDoc
+    blocks that start a line), outside template literals."""
+    out: list[str] = []
+    in_block = in_template = False
+    for line in source.splitlines():
+        text = line.strip()
+        if in_block:
+            if "*/" in text:
+                in_block = False
+                rest = text.split("*/", 1)[1].strip()
+                if rest:
+                    out.append(rest)
+            continue
+        if not in_template:
+            if text.startswith("//"):
+                continue
+            if text.startswith("/*"):
+                if "*/" not in text[2:]:
+                    in_block = True
+                    continue
+                rest = text[2:].split("*/", 1)[1].strip()
+                if not rest:
+                    continue
+                line = rest
+        code = line if in_template else _code_part(line)
+        if len(_BACKTICK.findall(code)) % 2:
+            in_template = not in_template
+        out.append(line)
+    return "\n".join(out) + "\n"
