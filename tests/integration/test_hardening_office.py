@@ -196,7 +196,8 @@ async def test_13_a_form_sent_twice_makes_one_record(client, factory) -> None:
 
 # --- 14. control characters in office text -------------------------------------------------
 
-async def test_14_a_nul_in_a_form_is_refused_with_a_message(client, factory, db) -> None:
+async def test_14_a_nul_is_refused_with_a_message_in_forms_and_sync(client, factory, settings,
+                                                                    db) -> None:
     site = await factory.site()
     token = await _as_admin(client, factory, site)
     before = await KeyTag.count()
@@ -212,6 +213,17 @@ async def test_14_a_nul_in_a_form_is_refused_with_a_message(client, factory, db)
     for url in ("/office/residents?q=a%00b", "/office/keys/loans?q=a%00b",
                 "/office/keys?q=%00", "/office/staff?q=%01"):
         assert (await client.get(url)).status_code == 200, url
+    # the same rule through sync, on both databases: refused, named, never stored
+    key = await factory.key(site, code="K-14")
+    desk = await factory.staff("desk14", role="front_desk", sites=(site,))
+    p = await phone(settings, desk)
+    r = await client.post(PUSH, headers=p.headers, json=p.body([p.mutation(
+        "key.lend", lend_args(key, borrower_name="a\x00b"))]))
+    assert r.status_code == 200 and r.json()["rejected"] == 1
+    r = await client.post(PULL, headers=p.headers, json={"client_id": p.client_id,
+                                                         "schema_version": 2})
+    (rejection,) = r.json()["rejections"]
+    assert (rejection["code"], rejection["field"]) == ("invalid_args", "borrower_name")
 
 
 # --- 15. LIKE wildcards ---------------------------------------------------------------------
