@@ -56,11 +56,10 @@ Pull (``POST /api/v1/sync/pull``)
 """
 
 from sync.cookie import Cookie
+from sync.office import OfficeResult, apply_office
 from sync.pull import DEFAULT_PAGE_SIZE, RESERVED, pull, render, render_all
 from sync.push import (
     DEFAULT_MAX_CLOCK_AHEAD_MS,
-    OfficeResult,
-    apply_office,
     check_schema,
     push,
     push_isolating,

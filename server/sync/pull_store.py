@@ -9,14 +9,17 @@ from collections.abc import Sequence
 from server.sync import sql
 from server.sync.connections import Connection
 from server.sync.records import TABLES, TYPES_SORTED
-from server.sync.sql import POSTGRES, clamp_bigint, is_uuid, q
-from server.sync.store import (
+from server.sync.sql import (
     NIL_UUID,
+    POSTGRES,
     Params,
     as_str,
+    clamp_bigint,
     decode_records,
     decode_rejections,
     id_out,
+    is_uuid,
+    q,
 )
 from sync.storage import Record, RejectionRow
 

@@ -59,8 +59,6 @@ class RecordTable(NamedTuple):
 # Tables whose storage differs from the default: conflicts are written by the engine's
 # conflict rows, never as pushed records, and have no updated_at.
 _STORAGE = {"conflict": {"has_updated_at": False, "writable": False}}
-# Tables that keep a field_hlc column although no field is corrected today.
-_FIELD_HLC_ALWAYS = frozenset({"key_loan"})
 
 
 def table_for(t: RecordType) -> RecordTable:
@@ -73,7 +71,7 @@ def table_for(t: RecordType) -> RecordTable:
         deleted = (t.tombstone.flag, not t.tombstone.deleted_value)
     return RecordTable(
         type=t.name, table=t.table_name, fields=columns, deleted=deleted,
-        has_field_hlc=bool(t.lww) or t.name in _FIELD_HLC_ALWAYS,
+        has_field_hlc=bool(t.lww) or t.keeps_field_hlc,
         blob_columns=tuple(f.column for f in t.blob_fields if f.kind == "text"),
         blob_lists=tuple(f.name for f in t.blob_fields if f.kind == "list"),
         **_STORAGE.get(t.name, {}),  # type: ignore[arg-type]

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import msgspec
 
 from server.sync.records import TABLES, Column, Kind, RecordTable
+from sync.storage import Record, RejectionRow
 
 _json_encode = msgspec.json.encode
 json_encode = _json_encode
@@ -285,3 +286,53 @@ def record_json(d: Dialect, type_: str) -> str:
 
 def cast_text(d: Dialect, expr: str) -> str:
     return f"({expr})::text" if d is POSTGRES else expr
+
+
+# --- helpers of the sync store's statements --------------------------------------------------
+
+_records = msgspec.json.Decoder(list[Record])
+decode_rejections = msgspec.json.Decoder(list[RejectionRow])
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def id_out(d: Dialect) -> str:
+    # SQLite: text without Piccolo's UUID converter (a Python call per row); PostgreSQL: the
+    # uuid itself (binary, and it sorts like the canonical text)
+    return "id" if d is POSTGRES else "CAST(id AS TEXT)"
+
+
+def is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(
+        c in "0123456789abcdef" for c in value)
+
+
+def printable(text: str) -> str:
+    """Text from a phone that is not a record (an unknown mutation's name, a reason quoting
+    it): PostgreSQL text cannot hold NUL, so NUL shows as U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def as_str(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def decode_records(texts: list[str]) -> list[Record]:
+    if not texts:
+        return []
+    return _records.decode("[" + ",".join(texts) + "]")
+
+
+class Params:
+    """Positional parameters for one statement (``?`` or ``$n``)."""
+
+    def __init__(self, d: Dialect) -> None:
+        self.d = d
+        self.values: list[Any] = []
+
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return self.d.ph(len(self.values))
+
+    def add_list(self, column: str, kind: Any, values: Sequence[Any]) -> str:
+        self.values.append(self.d.list_param(values))
+        return self.d.in_list(column, kind, len(self.values))

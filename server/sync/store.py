@@ -28,72 +28,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import msgspec
-
 from server.sync import sql, sql_write
 from server.sync.connections import Connection, Op
 from server.sync.records import TABLES, RecordTable, table_of
 from server.sync.sql import (
     BIGINT_MAX,
+    NIL_UUID,
     POSTGRES,
-    Dialect,
+    Params,
+    as_str,
     clamp_bigint,
+    decode_records,
+    id_out,
+    is_sha256,
     is_uuid,
     json_text,
     parse_time,
+    printable,
     q,
 )
 from sync.context import Principal
-from sync.storage import ClientState, Lookup, PushWrite, Record, Ref, RejectionRow
+from sync.storage import ClientState, Lookup, PushWrite, Record, Ref
 
 BLOB_REF_NS = uuid.UUID("2d0c6c1e-7f2a-5b8e-9c3d-4a5b6c7d8e9f")
-_records = msgspec.json.Decoder(list[Record])
-decode_rejections = msgspec.json.Decoder(list[RejectionRow])
-NIL_UUID = "00000000-0000-0000-0000-000000000000"
-
-
-def id_out(d: Dialect) -> str:
-    # SQLite: text without Piccolo's UUID converter (a Python call per row); PostgreSQL: the
-    # uuid itself (binary, and it sorts like the canonical text)
-    return "id" if d is POSTGRES else "CAST(id AS TEXT)"
-
-
-def is_sha256(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 64 and all(
-        c in "0123456789abcdef" for c in value)
-
-
-def printable(text: str) -> str:
-    """Text from a phone that is not a record (an unknown mutation's name, a reason quoting
-    it): PostgreSQL text cannot hold NUL, so NUL shows as U+FFFD."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
-
-
-def as_str(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
-
-
-def decode_records(texts: list[str]) -> list[Record]:
-    if not texts:
-        return []
-    return _records.decode("[" + ",".join(texts) + "]")
-
-
-class Params:
-    """Positional parameters for one statement (``?`` or ``$n``)."""
-
-    def __init__(self, d: Dialect) -> None:
-        self.d = d
-        self.values: list[Any] = []
-
-    def add(self, value: Any) -> str:
-        self.values.append(value)
-        return self.d.ph(len(self.values))
-
-    def add_list(self, column: str, kind: Any, values: Sequence[Any]) -> str:
-        self.values.append(self.d.list_param(values))
-        return self.d.in_list(column, kind, len(self.values))
-
 
 # blobs looked up among the records by one query (a push naming more makes more queries)
 BLOB_LOOKUPS_PER_QUERY = 100

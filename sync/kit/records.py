@@ -52,6 +52,9 @@ class RecordType:
     table: str = ""  # the server's table (default: the name)
     tombstone: Tombstone | None = None
     lww: tuple[str, ...] = ()  # fields corrected field by field, last writer wins
+    # the store keeps a per-field HLC column although no field is corrected (yet): a table
+    # made with one keeps it
+    keeps_field_hlc: bool = False
     conflict_kinds: tuple[str, ...] = ()
     title: tuple[str, ...] = ()  # fields that name a record for people ("code", "label")
     # a record is "open" (the phone indexes it: loans out now) when every condition holds

@@ -39,7 +39,7 @@ KEY_TYPE = RecordType(
 )
 
 LOAN_TYPE = RecordType(
-    LOAN, "keys", label="Key loan", title=("borrower_name",),
+    LOAN, "keys", label="Key loan", title=("borrower_name",), keeps_field_hlc=True,
     fields=(
         ref("site_id", "site", label="Site", server=True),
         ref("key_id", "key", label="Key"),

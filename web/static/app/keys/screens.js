@@ -14,46 +14,13 @@ import { Reject } from "../kit/reject.js";
 import { record } from "../outbox.js";
 import { defaultDue, fromLocalInput, toLocalInput } from "../views/format.js";
 import { notForRole } from "../views/home.js";
-import { LOAN, OWNER_CONSENT_REQUIRED, KEY_RETIRED, RULES, forRole, lendRefusal } from "./rules.js";
+import { errorsOf, refusal } from "./form_errors.js";
+import { LOAN, RULES, forRole, lendRefusal } from "./rules.js";
 import { TABS, board, keyResults, lendForm, loanDetail, returnForm } from "./views.js";
 
 const PAGE_SIZE = 50;
 const SHA256 = /^[0-9a-f]{64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The form's own words for a few problems (the message ids of the others are the kit's). */
-const OWN_WORDS = {
-  signature_blob: { "Required.": "The borrower must sign on the screen." },
-  borrower_name: { "Required.": "Enter the borrower's name." },
-  borrower_kind: { "Choose one of the listed values.": "Choose who the borrower is." },
-  returned_by: { "Required.": "Enter who returned the key." },
-};
-
-/**
- * The kit's problems as the form's errors, translated (the first of each field).
- * @param {import("../kit/fields.js").Problem[]} found @returns {Record<string, string>}
- */
-function errorsOf(found) {
-  /** @type {Record<string, string>} */
-  const errors = {};
-  for (const p of found) {
-    const field = p.field.split(".")[0];
-    if (field in errors) continue;
-    const own = /** @type {Record<string, Record<string, string>>} */ (OWN_WORDS)[field];
-    errors[field] = t((own && own[p.message]) || p.message, p.params);
-  }
-  return errors;
-}
-
-/** A rule's refusal as the form's error, in the phone's words. @param {Reject} r
- * @returns {Record<string, string>} */
-function refusal(r) {
-  if (r.code === OWNER_CONSENT_REQUIRED) {
-    return { owner_consent: t("This key is owner-deposited: record the owner's consent.") };
-  }
-  if (r.code === KEY_RETIRED) return { key_id: t("This key is retired and cannot be lent.") };
-  return { [r.field || "form"]: t("This phone's rules refused it: {reason}", { reason: r.reason }) };
-}
 
 /**
  * @typedef {import("../router.js").Ctx} Ctx
