@@ -45,6 +45,7 @@ let notify = () => {};
 /** @type {Promise<void> | null} */
 let inflight = null;
 let runAgain = false;
+let forceAgain = false;
 let failures = 0;
 let nextAttemptAt = 0;
 let changed = false; // this run changed what the screens show
@@ -77,14 +78,18 @@ export function requestSync(options = {}) {
   if (Date.now() < nextAttemptAt) return Promise.resolve();
   if (inflight) {
     runAgain = true;
+    // a forced request (the network came back) during an attempt that then fails must still
+    // run: that failure's backoff would otherwise swallow it
+    if (options.force) forceAgain = true;
     return inflight;
   }
   inflight = (async () => {
     try {
       do {
         runAgain = false;
+        forceAgain = false;
         await runOnce();
-      } while (runAgain && Date.now() >= nextAttemptAt);
+      } while (forceAgain || (runAgain && Date.now() >= nextAttemptAt));
     } finally {
       inflight = null;
     }
