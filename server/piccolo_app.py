@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from server.accounts.tables import Device, SignInFailure, Staff, StaffSite, WebSession
 from server.estate.tables import Building, Resident, Site, Unit
 from server.keys.tables import KeyLoan, KeyTag
+from server.patrol.tables import TABLES as PATROL_TABLES
 from server.sync.tables import (
     AuditEntry,
     Blob,
@@ -25,6 +26,7 @@ APP_CONFIG = AppConfig(
         Site, Building, Unit, Resident,
         Staff, StaffSite, WebSession, Device, SignInFailure,
         KeyTag, KeyLoan,
+        *PATROL_TABLES,
         SpaceVersion, SyncClient, AuditEntry, Conflict, Rejection, Blob, BlobUpload, BlobRef,
     ],
     migration_dependencies=[],

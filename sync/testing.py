@@ -301,6 +301,17 @@ def _count(items: Any) -> dict[str, int]:
 
 # --- the in-memory server ------------------------------------------------------------------
 
+def setup_records(sites: Sequence[str]) -> list[Record]:
+    """What the office has set up before the phones start, from each domain's scenario
+    (``setup_records(sites, start)``, where it has one: patrol's checkpoints and routes)."""
+    out: list[Record] = []
+    for scenario in scenarios():
+        make = getattr(scenario, "setup_records", None)
+        if make is not None:
+            out += make(list(sites), START)
+    return out
+
+
 def site_record(site_id: str) -> Record:
     """A site as the office keeps it (the setup's sites exist before the phones start)."""
     return Record("site", site_id, space(site_id, "estate"),
@@ -315,6 +326,7 @@ class MemoryHandle:
         self.options = server_options
         self.db = MemoryDatabase()
         self.db.office_write(site_record(site) for site in setup.sites)
+        self.db.office_write(setup_records(setup.sites))
         self.server = MemoryServer(self.db, clock=clock, **server_options)
 
     def principal(self, phone: PhoneSpec) -> Principal:
@@ -356,7 +368,21 @@ def memory_server_factory(**server_options: Any) -> ServerFactory:
 
 
 __all__ = [
-    "STEP_KINDS", "MemoryHandle", "PhoneSpec", "Report", "ScenarioPhone", "ServerFactory",
-    "ServerHandle", "ServerState", "Setup", "StaffSpec", "Step", "default_setup",
-    "memory_server_factory", "run_convergence", "steps_strategy",
+    "START",
+    "STEP_KINDS",
+    "MemoryHandle",
+    "PhoneSpec",
+    "Report",
+    "ScenarioPhone",
+    "ServerFactory",
+    "ServerHandle",
+    "ServerState",
+    "Setup",
+    "StaffSpec",
+    "Step",
+    "default_setup",
+    "memory_server_factory",
+    "run_convergence",
+    "setup_records",
+    "steps_strategy",
 ]

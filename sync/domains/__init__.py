@@ -14,6 +14,7 @@ from sync.registry import Registry
 DOMAINS: tuple[str, ...] = (
     "sync.domains.estate",
     "sync.domains.keys",
+    "sync.domains.patrol",
 )
 
 

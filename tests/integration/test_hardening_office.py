@@ -69,7 +69,9 @@ async def test_8_control_character_user_names_are_counted_and_cost_no_hash(clien
         times.append(time.perf_counter() - start)
         statuses.append(r.status_code)
     assert statuses == [401] * 5 + [429], statuses  # counted against the address
-    assert max(times) < 0.1, times  # refused before any password hash (~0.3 s each)
+    # refused before any password hash (~0.3 s each): all well under one hash, even on a
+    # loaded machine, and the typical one far under
+    assert max(times) < 0.25 and sorted(times)[len(times) // 2] < 0.05, times
     assert await SignInFailure.count() == 6
 
 

@@ -40,9 +40,10 @@ from sync.client import LocalBlob
 from sync.context import Principal
 from sync.faults import FaultPlan
 from sync.memory import Send, SimulatedCrash
-from sync.storage import AuditRow, ConflictRow, RejectionRow
+from sync.storage import AuditRow, ConflictRow, PushWrite, RejectionRow
 from sync.streams import site_spaces
 from sync.testing import (
+    START,
     STEP_KINDS,
     PhoneSpec,
     ServerHandle,
@@ -50,6 +51,7 @@ from sync.testing import (
     Setup,
     Step,
     run_convergence,
+    setup_records,
     steps_strategy,
 )
 
@@ -62,6 +64,8 @@ def _iso(value: Any) -> str | None:
 
 def _json(value: Any) -> Any:
     return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+NIL = "00000000-0000-0000-0000-000000000000"  # the office set it up
 
 
 class HttpHandle:
@@ -95,6 +99,13 @@ class HttpHandle:
                                    space=space_of("site", site), version=1))
             await SpaceVersion.insert(*[SpaceVersion(space=s, version=1)
                                         for s in site_spaces(site)])
+        # what the office set up (each domain's scenario says what), through the store
+        setup = setup_records(self.setup.sites)
+        if setup:
+            async with service.push_transaction(self.db.engine) as conn:
+                store = SqlPushStore(conn, Principal(NIL, "admin", frozenset()), START)
+                await store.write(PushWrite(client=None, versions={}, puts=setup, audit=[],
+                                            conflicts=[], rejections=[]))
         for s in self.setup.staff:
             await Staff.insert(Staff(id=s.staff_id, username=f"u{s.staff_id[:8]}",
                                      display_name=s.role, password_hash="!", role=s.role))

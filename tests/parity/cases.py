@@ -117,6 +117,20 @@ def estate() -> list[dict[str, Any]]:
 
 
 START = estate()
+# an argument that carries another field's values too (a scan's token is a typed code then)
+ALSO = {"token": ("code",)}
+# good values of the declared JSON fields, by field name (their checks are the rules')
+JSON_VALUES: dict[str, list[Any]] = {
+    "answers": [{}, {"pressure": 5}, {"leak": True, "pressure": 1.5}, {"note": "ok"}],
+    "items": [[], [{"id": "a", "label": "門", "type": "yesno"}]],
+}
+# values of the records' indexed text fields (codes, QR tokens) by field name: arguments of
+# the same name draw from them too (a tag of the other site, a retired one, a code typed)
+INDEXED_VALUES: dict[str, list[str]] = {}
+for _r in START:
+    for _f in REG.records[_r["type"]].fields:
+        if _f.indexed and _f.kind == "text" and isinstance(_r["data"].get(_f.name), str):
+            INDEXED_VALUES.setdefault(_f.name, []).append(_r["data"][_f.name])
 
 
 # --- values from the declarations ----------------------------------------------------------
@@ -143,6 +157,8 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
         return draw(st.booleans())
     if f.kind == "list":
         return draw(st.lists(st.sampled_from(BLOBS), max_size=2)) if f.blob else []
+    if f.kind == "json":
+        return draw(st.sampled_from(JSON_VALUES.get(f.name, [{}])))
     if f.choices:
         return draw(st.sampled_from(sorted(f.choices)))
     if f.blob:
@@ -151,6 +167,10 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
         return draw(st.sampled_from(["123A", "(456b)", "７８９０"]))
     if f.text == "hlc":
         return ""
+    known = INDEXED_VALUES.get(f.name, []) + [
+        v for other in ALSO.get(f.name, ()) for v in INDEXED_VALUES.get(other, [])]
+    if f.kind == "text" and known and draw(st.integers(0, 1)):
+        return draw(st.sampled_from(known))
     if f.pattern:  # a value of the declared format (now and then showing a unit number)
         limit = f.max_length or 12
         return draw(st.one_of(st.from_regex(f.pattern, fullmatch=True, alphabet=st.characters(
@@ -249,11 +269,14 @@ def steps(draw: Any, n_max: int = 14) -> list[dict[str, Any]]:
     wall = int(T0.timestamp() * 1000)
     counters = dict.fromkeys(range(len(ACTORS)), 0)
     for i in range(draw(st.integers(1, n_max))):
-        who = draw(st.sampled_from([0, 0, 1, 1, 2, 2, 3, 4, 4]))  # mostly people who may
-        actor = ACTORS[who]
         name = draw(st.sampled_from(names))
         spec = REG.get(name)
         assert spec is not None
+        # mostly someone whose role may make it (the others meet forbidden_role)
+        allowed = [n for n, a in enumerate(ACTORS) if a.role in spec.roles]
+        who = draw(st.sampled_from(allowed)) if allowed and draw(st.integers(0, 3)) else \
+            draw(st.sampled_from(range(len(ACTORS))))
+        actor = ACTORS[who]
         mode = draw(st.sampled_from(["good", "good", "good", "one_bad", "wild"]))
         pools.actor_sites = actor.sites
         a = args_for(draw, spec, pools, mode)

@@ -45,16 +45,18 @@ def test_a_long_busy_day_converges_and_exercises_every_path() -> None:
     """One long fixed scenario: it must see rejections, conflicts and faults of every kind,
     so a generator that stopped producing them would be noticed."""
     totals: dict[str, dict[str, int]] = {"rejections": {}, "conflicts": {}, "faults": {}}
-    for seed in range(3):
+    for seed in range(6):
         report = asyncio.run(run_convergence(
-            memory_server_factory(page_size=5), _random_steps(seed, 250), seed=seed,
+            memory_server_factory(page_size=5), _random_steps(seed, 400), seed=seed,
             faults=FaultPlan(0.1, 0.1, 0.1, 0.1)))
         for name in totals:
             for k, v in getattr(report, name).items():
                 totals[name][k] = totals[name].get(k, 0) + v
     assert {"forbidden_role", "forbidden_site", "unknown_key", "invalid_args",
-            "unknown_mutation", "owner_consent_required"} <= set(totals["rejections"])
-    assert {"double_loan", "double_return", "return_before_loan"} <= set(totals["conflicts"])
+            "unknown_mutation", "owner_consent_required", "unknown_tag", "wrong_site",
+            "not_on_route"} <= set(totals["rejections"])
+    assert {"double_loan", "double_return", "return_before_loan",
+            "double_finish"} <= set(totals["conflicts"])
     assert all(totals["faults"][k] > 0 for k in ("dropped_requests", "dropped_responses",
                                                   "duplicates", "delayed"))
 

@@ -105,9 +105,9 @@ async def test_lookups_are_declared_and_loaded() -> None:
     args = spec.decode(lend_args(key_id := uid()))
     assert spec.lookups(args) == [Lookup("key_loan", "key_id", key_id,
                                          (("returned_at", None), ("voided", False)))]
-    assert REG.names() == ["key.lend", "key.register", "key.return", "key.update",
-                           "key.void_loan"]
-    assert "key.lend" in REG and len(REG) == 5
+    keys = [n for n in REG.names() if n.startswith("key.")]
+    assert keys == ["key.lend", "key.register", "key.return", "key.update", "key.void_loan"]
+    assert "key.lend" in REG and len(REG) == len(REG.names())
     with pytest.raises(ValueError, match="already registered"):
         REG.register(spec)
 

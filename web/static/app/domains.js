@@ -7,8 +7,9 @@
  */
 
 import * as keys from "./keys/index.js";
+import * as patrol from "./patrol/index.js";
 
-export const DOMAINS = [keys];
+export const DOMAINS = [keys, patrol];
 
 /** Every domain's rules, by mutation name. */
 export const RULES = Object.assign({}, ...DOMAINS.map((d) => d.RULES));

@@ -41,7 +41,8 @@ function checkOf(spec, a, path) {
 /** @param {ArgDecl} a @param {any} v */
 function structureOk(a, v) {
   if (a.fields) return v !== null && typeof v === "object" && !Array.isArray(v);
-  if (v === null) return a.field.nullable;
+  // any JSON value has the type of a json field, null too (the value check says REQUIRED)
+  if (v === null) return a.field.nullable || a.field.kind === "json";
   return hasType(a.field.kind, v);
 }
 
