@@ -4,6 +4,7 @@ receives, what a change of role or sites takes away, and that blobs follow the s
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from server.accounts import auth_cache
 from server.accounts.tables import Staff, StaffSite
 from server.sync.tables import BlobUpload
-from sync import ORG_SPACE
+from sync import ORG_SPACE, streams
 from sync.streams import readable_spaces
 from tests.integration.sync_support import PULL, PUSH, lend_args, phone, pull_all
 
@@ -39,11 +40,23 @@ async def estate(factory: Any) -> dict[str, Any]:
     key2 = await factory.key(s2, code="TWO-K1")
     return {
         "s1": s1, "s2": s2, "people": people, "key1": key1, "key2": key2,
+        "checkpoint1": await _checkpoint(s1), "checkpoint2": await _checkpoint(s2),
         "resident1": await factory.resident(s1, unit1),
         "resident2": await factory.resident(s2, unit2),
         "loan1": await factory.key_loan(key1, people["desk"], return_photos=[PHOTO]),
         "loan2": await factory.key_loan(key2, people["far_desk"]),
     }
+
+
+async def _checkpoint(site: str) -> str:
+    """A patrol checkpoint of ``site`` (the ``patrol`` stream)."""
+    from server.patrol.tables import PatrolCheckpoint
+
+    row = PatrolCheckpoint(site=site, code=f"CP{site[:4].upper()}", name="消防喉轆",
+                           kind="hose_reel", token=secrets.token_urlsafe(18),
+                           space=streams.space(site, "patrol"), version=1)
+    await row.save()
+    return str(row.id)
 
 
 def _received(p: Any) -> dict[str, set[str]]:
@@ -54,13 +67,14 @@ def _received(p: Any) -> dict[str, set[str]]:
 
 
 SITE_TYPES = {"site", "building", "unit"}
-EVERY_TYPE = SITE_TYPES | {"resident", "key", "key_loan"}
+EVERY_TYPE = SITE_TYPES | {"resident", "key", "key_loan", "checkpoint"}
+DESK_TYPES = EVERY_TYPE - {"checkpoint"}
 
 
 @pytest.mark.parametrize(("who", "types", "sites"), [
-    ("guard", SITE_TYPES, ("s1",)),
+    ("guard", SITE_TYPES | {"checkpoint"}, ("s1",)),
     ("tech", SITE_TYPES, ("s1",)),
-    ("desk", EVERY_TYPE, ("s1",)),
+    ("desk", DESK_TYPES, ("s1",)),
     ("super", EVERY_TYPE, ("s1", "s2")),
     ("admin", EVERY_TYPE, ("s1", "s2")),
 ])
@@ -84,6 +98,12 @@ async def test_each_role_receives_its_streams_of_its_sites(
         assert got["key_loan"] == {estate["loan1"]}
     if who in ("super", "admin"):
         assert got["key_loan"] == {estate["loan1"], estate["loan2"]}
+        assert got["checkpoint"] == {estate["checkpoint1"], estate["checkpoint2"]}
+    # patrol reaches the guards and the supervisors, never the front desk
+    if who == "guard":
+        assert got["checkpoint"] == {estate["checkpoint1"]}
+    if who == "desk":
+        assert "checkpoint" not in got
 
 
 async def test_the_sign_in_names_the_spaces(client, settings, estate) -> None:
@@ -114,7 +134,7 @@ async def test_a_role_change_takes_the_streams_away(client, settings, estate) ->
                if op["type"] == "space" and op["op"] == "del"}
     s1 = estate["s1"]
     assert dropped == {f"{s1}:keys", f"{s1}:residents", f"{s1}:cards"}
-    assert set(_received(p)) == SITE_TYPES
+    assert set(_received(p)) == SITE_TYPES | {"checkpoint"}  # a guard now: patrol arrives
     # and back: the streams return from nothing
     await _set_role(desk, "front_desk")
     await pull_all(client, p)
