@@ -169,13 +169,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     own_engine = engine is None
     engine = engine or db.make_engine(settings.database_url)
     db.bind(engine)
+    from server.domains import background
 
     async def on_startup(app: Litestar) -> None:
         if own_engine:
             await db.start(engine)
             tune_gc()
+        # the domains' work on a timer (patrol: plan rounds, mark missed ones)
+        app.state.background = [(part, part.start(settings)) for part in background()]
 
     async def on_shutdown(app: Litestar) -> None:
+        for part, task in app.state.get("background", []):
+            await part.stop(task)
         if own_engine:
             await db.stop(engine)
 

@@ -1,6 +1,7 @@
 """The server side of every domain: one line each. A domain's package has ``routes.py``
 (its pages) and may have ``domain.py`` with ``register(presenters)``: what it adds to the
-office's generic pages (server/review/present.py). docs/domains.md has the whole recipe."""
+office's generic pages (server/review/present.py), and ``background.py``: its work on a
+timer. docs/domains.md has the whole recipe."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 DOMAINS: tuple[str, ...] = (
     "server.estate",
     "server.keys",
+    "server.patrol",
 )
 
 
@@ -39,6 +41,13 @@ def reference_lists() -> list[Any]:
     from server.accounts.staff_list import LISTS as staff
 
     return [*(lst for module in _parts("lists") for lst in module.LISTS), *staff]
+
+
+def background() -> list[Any]:
+    """Every domain's work on a timer: a domain's ``background`` module, when it has one,
+    with ``start(settings)`` (a running task, or None when switched off) and
+    ``stop(task)``."""
+    return _parts("background")
 
 
 @cache

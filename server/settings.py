@@ -51,6 +51,9 @@ SETTINGS: tuple[Setting, ...] = (
             "how far ahead of the server a phone's clock may run before it is clamped"),
     Setting("CARETAKER_TIMEZONE", "Asia/Hong_Kong",
             "the estate's time zone (IANA name): how the office shows and filters times"),
+    Setting("CARETAKER_PATROL_PLAN_SECONDS", "300",
+            "how often the server plans patrol rounds (24 hours ahead) and marks missed ones, "
+            "seconds; 0 switches it off"),
     Setting("CARETAKER_LANGUAGE", "zh_Hant", "default UI language: `zh_Hant` or `en`"),
     Setting("CARETAKER_LOG_LEVEL", "INFO", "log level"),
 )
@@ -92,6 +95,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_clock_ahead_seconds: int
     language: str
     timezone: str
+    patrol_plan_seconds: int
     log_level: str
 
     @property
@@ -168,5 +172,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "CARETAKER_MAX_CLOCK_AHEAD_SECONDS", get["CARETAKER_MAX_CLOCK_AHEAD_SECONDS"], 0),
         language=language,
         timezone=_timezone(get["CARETAKER_TIMEZONE"]),
+        patrol_plan_seconds=_int(
+            "CARETAKER_PATROL_PLAN_SECONDS", get["CARETAKER_PATROL_PLAN_SECONDS"], 0),
         log_level=get["CARETAKER_LOG_LEVEL"].upper(),
     )

@@ -44,6 +44,9 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+SYSTEM_PREFIX = "system:"  # user names no sign-in form accepts
+
+
 class StaffList(RefList):
     slug = "staff"
     type = STAFF
@@ -72,6 +75,11 @@ class StaffList(RefList):
     site_column = ""
     synced = False
     detail_template = "office/staff/_access.html"
+
+    def scope(self, user: CurrentUser, site: str = "") -> Any:
+        """People only: the server's own identities (``system:…``, e.g. the patrol
+        planner that the audit names) are not staff to manage."""
+        return Staff.username.not_like(f"{SYSTEM_PREFIX}%")
 
     def where_filter(self, name: str, value: str, user: CurrentUser) -> Any:
         if name == "role":

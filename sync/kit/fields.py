@@ -198,11 +198,10 @@ def _text_checker(f: Field, path: str, missing: tuple[Any, Problem | None]) -> C
     def check(value: str | None) -> tuple[Any, Problem | None]:
         if value is None:
             return missing
-        if plain_line and _CLEAN_LINE.search(value) is None:
-            pass  # nothing to refuse, nothing to normalise
-        elif textmod.forbidden(value, kind):
-            return value, Problem(path, CONTROL)
-        else:
+        # a plain line of plain characters has nothing to refuse and nothing to normalise
+        if not plain_line or _CLEAN_LINE.search(value) is not None:
+            if textmod.forbidden(value, kind):
+                return value, Problem(path, CONTROL)
             value = textmod.normalize(value, kind)
         if required and not textmod.visible(value):
             return value, Problem(path, REQUIRED)

@@ -22,6 +22,24 @@ from __future__ import annotations
 from typing import Any
 
 from sync.context import Context, Record
+from sync.domains.patrol.common import (
+    ALREADY_EXISTS,
+    CODES,
+    GUARDS,
+    MESSAGES,
+    PLANNER,
+    ROUND_CLOSED,
+    SUPERVISORS,
+    UNKNOWN_CHECKPOINT,
+    UNKNOWN_ROUND,
+    UNKNOWN_ROUTE,
+    WINDOW_BACKWARDS,
+    answers_check,
+    mark_started,
+    round_of,
+    route_checkpoints,
+    visits_of,
+)
 from sync.domains.patrol.records import (
     CHECKPOINT,
     INCIDENT,
@@ -34,81 +52,19 @@ from sync.domains.patrol.records import (
     SCAN_TYPE,
     STREAM,
 )
+from sync.domains.patrol.visits import (
+    apply_answer,
+    apply_record,
+    apply_review,
+    apply_skip,
+    resolve_tag,
+    typed_code,
+)
 from sync.errors import Reject
-from sync.kit import text as textmod
 from sync.kit.args import arg, id_arg, record_args
 from sync.kit.fields import Field, Problem
 from sync.registry import MutationSpec, SpaceFrom
 from sync.storage import Lookup
-
-GUARDS = frozenset({"patrol", "supervisor", "admin"})
-SUPERVISORS = frozenset({"supervisor", "admin"})
-PLANNER = frozenset({"admin"})  # the server's planner acts as an administrator
-
-ALREADY_EXISTS = "already_exists"
-UNKNOWN_ROUND = "unknown_round"
-UNKNOWN_ROUTE = "unknown_route"
-UNKNOWN_TAG = "unknown_tag"
-TAG_RETIRED = "tag_retired"
-CHECKPOINT_RETIRED = "checkpoint_retired"
-WRONG_SITE = "wrong_site"
-UNKNOWN_CHECKPOINT = "unknown_checkpoint"
-NOT_ON_ROUTE = "not_on_route"
-UNKNOWN_SCAN = "unknown_scan"
-REASON_REQUIRED = "reason_required"
-ROUND_CLOSED = "round_closed"
-CODES = (ALREADY_EXISTS, UNKNOWN_ROUND, UNKNOWN_ROUTE, UNKNOWN_TAG, TAG_RETIRED,
-         CHECKPOINT_RETIRED, WRONG_SITE, UNKNOWN_CHECKPOINT, NOT_ON_ROUTE, UNKNOWN_SCAN,
-         REASON_REQUIRED, ROUND_CLOSED)
-
-ANSWERS_NOT_A_MAP = "Answers are given per checklist item."
-WINDOW_BACKWARDS = "The round must be due after it starts."
-MESSAGES = (ANSWERS_NOT_A_MAP, WINDOW_BACKWARDS)
-
-# the flags a visit may carry
-OFF_ROUTE, EARLY, LATE, REPEAT, AFTER_FINISH = "off_route", "early", "late", "repeat", \
-    "after_finish"
-
-
-# --- shared pieces -------------------------------------------------------------------------
-
-def _round(ctx: Context, round_id: str) -> Record:
-    rec = ctx.get(ROUND, round_id)
-    if rec is None:
-        raise Reject(UNKNOWN_ROUND, f"no round {round_id}", "round_id")
-    return rec
-
-
-def _route_checkpoints(ctx: Context, rnd: Record) -> list[str]:
-    route = ctx.get(ROUTE, str(rnd.data.get("route_id")))
-    ids = route.data.get("checkpoint_ids") if route is not None else None
-    return [str(i) for i in ids] if isinstance(ids, list) else []
-
-
-def _visits(ctx: Context, round_id: str) -> list[Record]:
-    return ctx.find(SCAN, "round_id", round_id)
-
-
-def _start(ctx: Context, rnd: Record, at: str) -> Record:
-    """A round's first sign of life starts it (a late one revises ``missed``)."""
-    d = rnd.data
-    if d.get("started_at") is not None:
-        return rnd
-    return ctx.update(rnd, {"started_at": at, "started_by": ctx.actor.staff_id,
-                            "status": "in_progress",
-                            "late": bool(d.get("late")) or at > str(d.get("start_by"))})
-
-
-def _answers_check(a: Any) -> list[Problem]:
-    answers = getattr(a, "answers", None)
-    if answers is not None and not isinstance(answers, dict):
-        return [Problem("answers", ANSWERS_NOT_A_MAP)]
-    if isinstance(answers, dict) and any(
-            not isinstance(v, str | int | float | bool) or len(str(k)) > 20 or
-            (isinstance(v, str) and len(v) > 500) for k, v in answers.items()):
-        return [Problem("answers", ANSWERS_NOT_A_MAP)]
-    return []
-
 
 # --- round.plan / round.miss (the server's planner) ----------------------------------------
 
@@ -138,7 +94,7 @@ def _plan(ctx: Context, a: Any) -> None:
 
 
 def _miss(ctx: Context, a: Any) -> None:
-    rnd = _round(ctx, a.round_id)
+    rnd = round_of(ctx, a.round_id)
     d = rnd.data
     if d.get("status") == "planned" and a.at >= str(d.get("start_by")):
         ctx.update(rnd, {"status": "missed", "missed_at": a.at})
@@ -155,7 +111,7 @@ def _start_round(ctx: Context, a: Any) -> None:
     if rnd is not None:
         if rnd.data.get("finished_at") is not None:
             raise Reject(ROUND_CLOSED, f"round {a.round_id} is finished", "round_id")
-        _start(ctx, rnd, a.at)
+        mark_started(ctx, rnd, a.at)
         return
     if a.route_id is None:
         raise Reject(UNKNOWN_ROUND, f"no round {a.round_id}", "round_id")
@@ -170,143 +126,16 @@ def _start_round(ctx: Context, a: Any) -> None:
         "late": False, "missed_at": None, "unscheduled": True})
 
 
-# --- scan.record ---------------------------------------------------------------------------
-
-def typed_code(text: str) -> str:
-    """A printed code as typed, in the form codes are stored (full-width, case, spaces)."""
-    return textmod.normalize(text, "code")
-
-
-def resolve_tag(ctx: Context, site_id: str, method: str, token: str) -> Record:
-    """The checkpoint a scanned token (or typed code) names at ``site_id``, or the refusal
-    that says why not."""
-    if method == "typed":
-        found = ctx.find(CHECKPOINT, "code", typed_code(token))
-    else:
-        found = ctx.find(CHECKPOINT, "token", token)
-    if not found and method != "typed":
-        retired = ctx.find(RETIRED_TAG, "token", token)
-        if retired:
-            raise Reject(TAG_RETIRED, "this tag was replaced: scan the new label", "token")
-    mine = [c for c in found if c.data.get("site_id") == site_id]
-    if not mine:
-        if found:
-            raise Reject(WRONG_SITE, "this tag belongs to another site", "token")
-        raise Reject(UNKNOWN_TAG, f"no checkpoint has the code {token!r}", "token")
-    checkpoint = mine[0]
-    if checkpoint.deleted:
-        raise Reject(CHECKPOINT_RETIRED, f"checkpoint {checkpoint.data.get('code')} is "
-                                         "no longer in use", "token")
-    return checkpoint
-
-
-def _flags(ctx: Context, rnd: Record, checkpoint_id: str, at: str, scan_id: str) -> list[str]:
-    d = rnd.data
-    flags = []
-    if checkpoint_id not in _route_checkpoints(ctx, rnd):
-        flags.append(OFF_ROUTE)
-    if at < str(d.get("slot_at")):
-        flags.append(EARLY)
-    if at > str(d.get("due_by")):
-        flags.append(LATE)
-    if any(v.id != scan_id and v.data.get("checkpoint_id") == checkpoint_id
-           for v in _visits(ctx, rnd.id)):
-        flags.append(REPEAT)
-    if d.get("finished_at") is not None:
-        flags.append(AFTER_FINISH)
-    return flags
-
-
-RECORD_FIELDS = ("round_id", "method", "token", "scanned_at", "answers", "abnormal", "note",
-                 "severity", "photos")
-
-
-def _record(ctx: Context, a: Any) -> None:
-    given = {f: getattr(a, f) for f in RECORD_FIELDS}
-    existing = ctx.get(SCAN, a.scan_id)
-    if existing is not None:
-        if all(existing.data.get(f) == v for f, v in given.items()):
-            return  # the same visit sent again
-        raise Reject(ALREADY_EXISTS, f"visit {a.scan_id} was recorded differently")
-    rnd = _round(ctx, a.round_id)
-    site_id = str(rnd.data.get("site_id"))
-    checkpoint = resolve_tag(ctx, site_id, a.method, a.token)
-    flags = _flags(ctx, rnd, checkpoint.id, a.scanned_at, a.scan_id)
-    _start(ctx, rnd, a.scanned_at)
-    actor = ctx.actor
-    ctx.insert(SCAN, a.scan_id, {
-        "site_id": site_id, **given, "checkpoint_id": checkpoint.id, "skip_reason": "",
-        "review": "", "review_note": "", "reviewed_by": None, "scanned_by": actor.staff_id,
-        "scanned_device": actor.device_id, "flags": flags})
-
-
-# --- scan.answer ---------------------------------------------------------------------------
-
-def _answer(ctx: Context, a: Any) -> None:
-    scan = ctx.get(SCAN, a.scan_id)
-    if scan is None:
-        raise Reject(UNKNOWN_SCAN, f"no visit {a.scan_id}", "scan_id")
-    answers = scan.data.get("answers")
-    merged = {**(answers if isinstance(answers, dict) else {}), **a.answers}
-    changes: dict[str, Any] = {"answers": merged, "abnormal": a.abnormal}
-    for f in ("note", "severity", "photos"):
-        value = getattr(a, f)
-        if value is not None:
-            changes[f] = value
-    ctx.update(scan, changes)
-
-
-# --- scan.skip -----------------------------------------------------------------------------
-
-def _skip(ctx: Context, a: Any) -> None:
-    if not a.reason:
-        raise Reject(REASON_REQUIRED, "skipping a checkpoint needs a reason", "reason")
-    existing = ctx.get(SCAN, a.scan_id)
-    if existing is not None:
-        if existing.data.get("skip_reason") == a.reason and \
-                existing.data.get("checkpoint_id") == a.checkpoint_id:
-            return
-        raise Reject(ALREADY_EXISTS, f"visit {a.scan_id} was recorded differently")
-    rnd = _round(ctx, a.round_id)
-    checkpoint = ctx.get(CHECKPOINT, a.checkpoint_id)
-    if checkpoint is None:
-        raise Reject(UNKNOWN_CHECKPOINT, f"no checkpoint {a.checkpoint_id}", "checkpoint_id")
-    if a.checkpoint_id not in _route_checkpoints(ctx, rnd):
-        raise Reject(NOT_ON_ROUTE, "this checkpoint is not on the round's route",
-                     "checkpoint_id")
-    _start(ctx, rnd, a.at)
-    actor = ctx.actor
-    ctx.insert(SCAN, a.scan_id, {
-        "site_id": rnd.data.get("site_id"), "round_id": a.round_id, "method": "skip",
-        "token": "", "scanned_at": a.at, "answers": {}, "abnormal": False, "note": "",
-        "severity": "none", "photos": [], "checkpoint_id": a.checkpoint_id,
-        "skip_reason": a.reason, "review": "pending", "review_note": "",
-        "reviewed_by": None, "scanned_by": actor.staff_id, "scanned_device": actor.device_id,
-        "flags": _flags(ctx, rnd, a.checkpoint_id, a.at, a.scan_id)})
-
-
-# --- scan.review ---------------------------------------------------------------------------
-
-def _review(ctx: Context, a: Any) -> None:
-    scan = ctx.get(SCAN, a.scan_id)
-    if scan is None:
-        raise Reject(UNKNOWN_SCAN, f"no visit {a.scan_id}", "scan_id")
-    if a.decision == "rejected" and not a.note:
-        raise Reject(REASON_REQUIRED, "rejecting a skip needs a note", "note")
-    ctx.update(scan, {"review": a.decision, "review_note": a.note,
-                      "reviewed_by": ctx.actor.staff_id})
-
-
 # --- round.finish --------------------------------------------------------------------------
 
 def round_outcome(ctx: Context, rnd: Record) -> str:
     """done when every checkpoint of the route was visited or skipped, else incomplete."""
-    seen = {str(v.data.get("checkpoint_id")) for v in _visits(ctx, rnd.id)}
-    return "done" if set(_route_checkpoints(ctx, rnd)) <= seen else "incomplete"
+    seen = {str(v.data.get("checkpoint_id")) for v in visits_of(ctx, rnd.id)}
+    return "done" if set(route_checkpoints(ctx, rnd)) <= seen else "incomplete"
 
 
 def _finish(ctx: Context, a: Any) -> None:
-    rnd = _round(ctx, a.round_id)
+    rnd = round_of(ctx, a.round_id)
     d = rnd.data
     actor = ctx.actor
     if d.get("finished_at") is not None:
@@ -316,7 +145,7 @@ def _finish(ctx: Context, a: Any) -> None:
             "second": {"finished_at": a.at, "finished_by": actor.staff_id}},
             staff_ids=[d.get("finished_by"), actor.staff_id])
         return
-    rnd = _start(ctx, rnd, a.at)
+    rnd = mark_started(ctx, rnd, a.at)
     ctx.update(rnd, {"finished_at": a.at, "finished_by": actor.staff_id,
                      "status": round_outcome(ctx, rnd),
                      "late": bool(rnd.data.get("late")) or a.at > str(d.get("due_by"))})
@@ -395,9 +224,9 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         args=(id_arg("scan_id", SCAN),
               *record_args(SCAN_TYPE, "round_id", "method", "token", "scanned_at",
                            answers={}, abnormal=False, note="", severity="none", photos=[])),
-        check=_answers_check,
+        check=answers_check,
         space_from=(ROUND_SPACE,),
-        apply=_record, roles=GUARDS, creates=((SCAN, "scan_id"),),
+        apply=apply_record, roles=GUARDS, creates=((SCAN, "scan_id"),),
         lookups=lambda a: [*_tag_lookups(a), *_round_lookups(a)],
         follows=(("round_id", "route_id"),),
         description="A checkpoint's tag read (QR, NFC) or its code typed, saved at once; "
@@ -416,9 +245,9 @@ MUTATIONS: tuple[MutationSpec, ...] = (
               arg("photos", Field("photos", "list", max_length=5,
                                   item_pattern=SCAN_TYPE.field("photos").item_pattern,
                                   blob=True, nullable=True), None)),
-        check=_answers_check,
+        check=answers_check,
         space_from=(SpaceFrom("scan_id", record=SCAN),),
-        apply=_answer, roles=GUARDS,
+        apply=apply_answer, roles=GUARDS,
         description="Answers to a visited checkpoint's checklist (merged item by item), a "
                     "note, severity and photos. Refused: `unknown_scan`.",
     ),
@@ -428,7 +257,7 @@ MUTATIONS: tuple[MutationSpec, ...] = (
               id_arg("checkpoint_id", CHECKPOINT), arg("at", AT),
               arg("reason", SCAN_TYPE.field("skip_reason"), "")),
         space_from=(ROUND_SPACE,),
-        apply=_skip, roles=GUARDS, creates=((SCAN, "scan_id"),),
+        apply=apply_skip, roles=GUARDS, creates=((SCAN, "scan_id"),),
         lookups=_round_lookups,
         follows=(("round_id", "route_id"),),
         description="Skip a checkpoint of the round with a reason (a supervisor reviews it). "
@@ -442,7 +271,7 @@ MUTATIONS: tuple[MutationSpec, ...] = (
                                                           "rejected": "Rejected"})),
               arg("note", SCAN_TYPE.field("review_note"), "")),
         space_from=(SpaceFrom("scan_id", record=SCAN),),
-        apply=_review, roles=SUPERVISORS,
+        apply=apply_review, roles=SUPERVISORS,
         description="A supervisor confirms or rejects a skip (rejecting needs a note). "
                     "Refused: `unknown_scan`, `reason_required`.",
     ),
