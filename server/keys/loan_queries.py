@@ -40,6 +40,7 @@ from server.lib.queries import (
     staff_names,
     to_datetime,
 )
+from server.lib.spreadsheets import safe_cell
 from server.lib.timezone import estate_zone
 from server.review.queries import SKEW_LIMIT, history
 from server.sync.tables import Conflict
@@ -155,9 +156,7 @@ def _cell(name: str, value: Any) -> str:
         value = _(CODED[name].get(value, value or ""))
     elif name in TIME_FIELDS:
         value = local_time(value)
-    text = "" if value is None else str(value)
-    # Spreadsheets run a cell that starts with = + - @ as a formula (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(safe_cell("" if value is None else str(value)))
 
 
 async def loans_csv(user: CurrentUser, f: LoanFilters) -> dict[str, Any]:

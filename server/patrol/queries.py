@@ -38,10 +38,13 @@ from server.patrol.tables import (
     PatrolRoute,
     PatrolScan,
 )
+from server.review.queries import SKEW_LIMIT
 from server.sync.tables import SyncClient
 from sync.domains.patrol.records import METHODS, REVIEWS, SEVERITIES
 
-BACKDATED_AFTER = timedelta(minutes=10)  # device time this far before receipt: a badge
+# device time further than this from receipt: the "Backdated" badge — the project's one skew
+# limit, so a visit badged here is the entry flagged in the round's history (and the keys')
+BACKDATED_AFTER = SKEW_LIMIT
 
 
 def board_state(r: Mapping[str, Any], at: datetime) -> str:
@@ -172,7 +175,7 @@ def _visit(s: dict[str, Any], checklist: Mapping[str, Any] | None,
     scanned, received = to_datetime(s["scanned_at"]), to_datetime(s["created_at"])
     s["device_time"] = local_time(scanned, seconds=True)
     s["receipt_time"] = local_time(received, seconds=True)
-    s["backdated"] = bool(scanned and received and received - scanned > BACKDATED_AFTER)
+    s["backdated"] = bool(scanned and received and abs(received - scanned) > BACKDATED_AFTER)
     s["method_label"] = METHODS.get(s["method"], s["method"])
     s["severity_label"] = SEVERITIES.get(s["severity"], s["severity"])
     s["review_label"] = REVIEWS.get(s["review"], s["review"])
@@ -198,11 +201,15 @@ async def round_timeline(user: CurrentUser, round_id: str) -> dict[str, Any]:
     stops = [str(i) for i in json_value(route.get("checkpoint_ids")) or []]
     scans = [plain(s) for s in await PatrolScan.select().where(
         PatrolScan.round == rnd["id"]).order_by(PatrolScan.scanned_at)]
-    wanted = sorted(set(stops) | {str(s["checkpoint"]) for s in scans})
+    # the route's stops, then the checkpoints off it in the order first visited
+    wanted = list(dict.fromkeys([*stops, *(str(s["checkpoint"]) for s in scans)]))
+    incidents = [plain(i) for i in await PatrolIncident.select().where(
+        PatrolIncident.round == rnd["id"]).order_by(PatrolIncident.reported_at)]
+    named = sorted({*wanted, *(str(i["checkpoint"]) for i in incidents)})
     checkpoints = {str(c["id"]): plain(c) for c in await PatrolCheckpoint.select(
         PatrolCheckpoint.id, PatrolCheckpoint.code, PatrolCheckpoint.name,
         PatrolCheckpoint.kind, PatrolCheckpoint.checklist, PatrolCheckpoint.floor,
-        PatrolCheckpoint.place).where(PatrolCheckpoint.id.is_in(wanted))} if wanted else {}
+        PatrolCheckpoint.place).where(PatrolCheckpoint.id.is_in(named))} if named else {}
     lists, by_kind = await _checklists(site)
     names = await staff_names([*(s["scanned_by"] for s in scans),
                                *(s["reviewed_by"] for s in scans), rnd["started_by"],
@@ -220,12 +227,13 @@ async def round_timeline(user: CurrentUser, round_id: str) -> dict[str, Any]:
         visits = [_visit(s, checklist, names) for s in scans if str(s["checkpoint"]) == cid]
         return {**c, "visits": visits, "missed": not visits and over}
 
-    incidents = [plain(i) for i in await PatrolIncident.select().where(
-        PatrolIncident.round == rnd["id"]).order_by(PatrolIncident.reported_at)]
     for i in incidents:
         i["reported"] = local_time(i["reported_at"], seconds=True)
         i["received"] = local_time(i["created_at"], seconds=True)
         i["photo_list"] = [p for p in json_value(i["photos"]) or [] if isinstance(p, str)]
+        i["severity_label"] = SEVERITIES.get(i["severity"], i["severity"])
+        c = checkpoints.get(str(i["checkpoint"]), {})
+        i["checkpoint_label"] = f"{c.get('code', '?')} · {c.get('name', '')}"
     rnd.update(state=state, route_name=route.get("name", ""), slot=local_time(rnd["slot_at"]),
                start_by_text=local_time(rnd["start_by"]), due=local_time(rnd["due_by"]),
                started=local_time(rnd["started_at"], seconds=True),

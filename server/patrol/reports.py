@@ -15,6 +15,7 @@ from server.accounts.schemas import CurrentUser
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
 from server.lib.queries import json_value, now, plain, staff_names, to_datetime
+from server.lib.spreadsheets import safe_cell
 from server.lib.timezone import estate_zone
 from server.patrol.queries import chosen_site
 from server.patrol.service import date_range
@@ -109,13 +110,6 @@ def table(report: dict[str, Any]) -> list[list[Any]]:
     return out
 
 
-def _safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (= + - @) is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _stamp(report: dict[str, Any]) -> str:
     return f"patrol-completion-{report['site']['code']}-{report['date_from']}-" \
            f"{report['date_to']}"
@@ -125,7 +119,7 @@ def as_csv(report: dict[str, Any]) -> tuple[str, bytes]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in table(report):
-        writer.writerow([_safe(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return f"{_stamp(report)}.csv", ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -135,7 +129,7 @@ def as_xlsx(report: dict[str, Any]) -> tuple[str, bytes]:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=_("Completion")[:31])
     for row in table(report):
-        sheet.append([_safe(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return f"{_stamp(report)}.xlsx", out.getvalue()

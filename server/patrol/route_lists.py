@@ -204,7 +204,7 @@ class ScheduleList(PatrolList):
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)
         site = str(route["site"])
         allowed = {str(s["staff"]) for s in await StaffSite.select(StaffSite.staff).where(
-            StaffSite.site == site)}
+            StaffSite.site == site, StaffSite.staff.role == "patrol")}  # as the picker offers
         if any(as_id(g) not in allowed for g in wanted):
             form.error("guards", _("Choose guards of the route's site."))
         form.values["guard_ids"] = sorted({str(as_id(g)) for g in wanted if as_id(g)})

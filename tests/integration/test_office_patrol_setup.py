@@ -193,6 +193,12 @@ async def test_routes_and_schedules(client: Any, estate: Estate) -> None:
                         {"route": str(route["id"]), "name": "壞", "every_hours": "0",
                          "times": "25:00", "start_minutes": "30"})
     assert r.status_code == 400 and "25:00" in r.text
+    # only the site's patrol guards can be named (as the picker offers): not the front desk
+    r = await post_form(client, "/office/patrol/schedules/new", "/office/patrol/schedules",
+                        {"route": str(route["id"]), "name": "前台", "every_hours": "0",
+                         "times": "09:00", "start_minutes": "30", "guards": estate.desk})
+    assert r.status_code == 400 and "Choose guards of the route" in r.text
+    assert not await PatrolSchedule.exists().where(PatrolSchedule.name == "前台")
 
 
 def _xlsx(rows: list[list[str]]) -> bytes:

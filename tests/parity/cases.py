@@ -118,7 +118,7 @@ def estate() -> list[dict[str, Any]]:
 
 START = estate()
 # an argument that carries another field's values too (a scan's token is a typed code then)
-ALSO = {"token": ("code",)}
+ALSO = {"token": ("code",), "label": ("number",)}  # a label now and then naming a unit
 # good values of the declared JSON fields, by field name (their checks are the rules')
 JSON_VALUES: dict[str, list[Any]] = {
     "answers": [{}, {"pressure": 5}, {"leak": True, "pressure": 1.5}, {"note": "ok"}],
