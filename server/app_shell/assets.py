@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from server.app_shell.slim import without_comments
+from server.app_shell.bundle import BUNDLE, bundle
+from server.app_shell.slim import css_without_comments, without_comments
 from server.lib.headers import CSP
 from server.lib.i18n import LANGUAGES, LOCALE_DIR, PHONE_AREAS, catalog
 from sync.domains import default_registry
@@ -38,6 +39,10 @@ PAGE_ASSETS = (
 )
 ICONS = ("app/icons/icon-192.png", "app/icons/icon-512.png", "app/icons/maskable-512.png")
 WORKER_VENDOR = "vendor/idb/idb.umd.js"
+# Page-side modules loaded only when a screen needs them (the patrol camera and its QR
+# decoder): not fetched before first use, cached by the worker when a guard opens the
+# rounds (app/patrol/index.js). They share the app modules' hash (relative URLs).
+LAZY_ASSETS = ("app/patrol/scan.js", "vendor/jsqr/jsQR.js")
 HASH_LEN = 16
 
 
@@ -65,8 +70,8 @@ class Assets:
         return f"/v/{self.hashes[rel]}/{rel}"
 
     def module_urls(self) -> list[str]:
-        return sorted(self.url(p) for p in self.hashes if p.startswith("app/")
-                      and p.endswith(".js") and p != "app/page.js")
+        """What the worker imports: its modules joined in one file (:mod:`.bundle`)."""
+        return [self.url(BUNDLE)]
 
     def i18n_url(self, language: str) -> str:
         return f"/i18n/{language}.json?v={self.i18n_hashes[language]}"
@@ -84,14 +89,19 @@ class Assets:
         ]
 
     def path_for(self, digest: str, rel: str) -> Path | None:
-        """The file behind ``/v/<digest>/<rel>`` when the digest is the current one."""
+        """The file behind ``/v/<digest>/<rel>`` when the digest is the current one (the
+        bundle has no file: its path only names its media type)."""
         if self.hashes.get(rel) != digest:
             return None
         return STATIC / rel
 
     def module_body(self, rel: str) -> bytes | None:
-        """An app module as served (without its comment lines: :mod:`.slim`); None for
-        other files."""
+        """An app module as served (without its comment lines: :mod:`.slim`), or the
+        worker's modules joined (:data:`BUNDLE`); None for other files."""
+        if rel == BUNDLE:
+            return worker_bundle()
+        if rel in PAGE_ASSETS and rel.endswith(".css"):
+            return slim_css(rel)
         if not (rel.startswith("app/") and rel.endswith(".js")):
             return None
         return slim_module(rel)
@@ -102,6 +112,18 @@ def slim_module(rel: str) -> bytes:
     return without_comments((STATIC / rel).read_text(encoding="utf-8")).encode()
 
 
+@cache
+def slim_css(rel: str) -> bytes:
+    return css_without_comments((STATIC / rel).read_text(encoding="utf-8")).encode()
+
+
+@cache
+def worker_bundle() -> bytes:
+    """The worker's modules in one file, each as served (:func:`slim_module`)."""
+    a = assets()
+    return bundle(lambda rel: slim_module(rel).decode(), a.url).encode()
+
+
 def _app_modules() -> list[Path]:
     return sorted((STATIC / "app").rglob("*.js"))
 
@@ -109,11 +131,12 @@ def _app_modules() -> list[Path]:
 @cache
 def assets() -> Assets:
     hashes: dict[str, str] = {}
-    modules = _app_modules()
+    modules = sorted({*_app_modules(), *(STATIC / rel for rel in LAZY_ASSETS)})
     app_hash = _digest(*(p.relative_to(STATIC).as_posix().encode() + b"\0" + p.read_bytes()
                          for p in modules))
     for p in modules:
         hashes[p.relative_to(STATIC).as_posix()] = app_hash
+    hashes[BUNDLE] = app_hash  # made of the modules: their hash names it
     for rel in (*PAGE_ASSETS, *ICONS, WORKER_VENDOR):
         if rel not in hashes:
             hashes[rel] = _digest((STATIC / rel).read_bytes())

@@ -1,11 +1,14 @@
-"""The phone app's modules as phones download them: without their comment lines.
+"""The phone app's modules as phones download them: without their comment lines and their
+indentation.
 
 The modules carry their documentation (JSDoc for the type check, the reasons behind the
 code): a third of their bytes. A phone fetches every module before its first use, and the
 bar is 80 KB compressed for the whole shell, so lines that hold only a comment are left out
-when serving — nothing else changes (code lines, their indentation and the text inside
-template literals stay as written). ``tests/unit/test_app_worker.py`` checks that every
-slimmed module still parses and that nothing but comments went."""
+when serving, and so is the indentation of code lines — nothing else changes (code, and the
+text inside template literals with its indentation, stay as written).
+``tests/unit/test_app_worker.py`` checks that every slimmed module still parses and that
+nothing but comments and indentation went. Stylesheets lose their comments and spare white
+space the same way (:func:`css_without_comments`)."""
 
 from __future__ import annotations
 
@@ -64,7 +67,20 @@ def without_comments(source: str) -> str:
                     continue
                 line = rest
         code = line if in_template else _code_part(line)
+        kept = line if in_template else line.lstrip()  # indentation means nothing to JS
         if len(_BACKTICK.findall(code)) % 2:
             in_template = not in_template
-        out.append(line)
+        out.append(kept)
     return "\n".join(out) + "\n"
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_SPACE = re.compile(r"\s+")
+_CSS_AROUND = re.compile(r"\s*([{};])\s*")
+
+
+def css_without_comments(source: str) -> str:
+    """A stylesheet as phones download it: without comments, runs of white space made one
+    space, none around ``{ } ;`` (selectors and values keep theirs)."""
+    text = _CSS_SPACE.sub(" ", _CSS_COMMENT.sub("", source))
+    return _CSS_AROUND.sub(r"\1", text).strip() + "\n"

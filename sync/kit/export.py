@@ -21,7 +21,7 @@ MESSAGES = {name: getattr(f, name) for name in (
     "BAD_NUMBER")}
 
 
-def field_data(x: Field) -> dict[str, Any]:
+def _field_full(x: Field) -> dict[str, Any]:
     return {
         "name": x.name, "kind": x.kind, "label": x.label, "text": x.text,
         "max_length": x.max_length, "nullable": x.nullable, "required": x.required,
@@ -33,6 +33,16 @@ def field_data(x: Field) -> dict[str, Any]:
         "maximum": f.plain_number(x.maximum), "above_minimum": x.above_minimum,
         "range_message": x.range_message, "number_message": x.number_message,
     }
+
+
+# What a field declares unless it says otherwise: sent once; each field sends only its name
+# and what differs (the phone's kit fills in the rest: web/static/app/kit/declarations.js).
+FIELD_DEFAULTS = {k: v for k, v in _field_full(Field("_")).items() if k != "name"}
+
+
+def field_data(x: Field) -> dict[str, Any]:
+    return {k: v for k, v in _field_full(x).items()
+            if k == "name" or k not in FIELD_DEFAULTS or FIELD_DEFAULTS[k] != v}
 
 
 def arg_data(a: Arg) -> dict[str, Any]:
@@ -72,6 +82,7 @@ def export(registry: Registry) -> dict[str, Any]:
     """Everything the phone's kit needs, as JSON-ready data."""
     return {
         "schema_version": SCHEMA_VERSION,
+        "field_defaults": FIELD_DEFAULTS,
         "records": {t.name: record_data(t) for t in registry.records},
         "mutations": {m.name: mutation_data(m) for m in registry.specs()},
         "streams": {s.name: sorted(s.readers) for s in streams.STREAMS},

@@ -1,22 +1,33 @@
 """Seed the browser tests' database (run in a subprocess: ``python -m tests.e2e.seed URL``).
 
 The demo estate, plus a second front-desk account for 海悅花園 (two phones lending the same
-key) and a separate site with 500 keys and its own desk account (the board benchmark).
+key) and a separate site with 500 keys and its own desk account (the board benchmark), and a
+patrol set-up at 海悅花園 for the guard's phone (:func:`seed_patrol`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from server import db
+from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Staff, StaffSite
 from server.demo.loader import DEMO_PASSWORD, load_demo
 from server.estate.tables import Site
 from server.keys.tables import KeyTag
 from server.lib.security import hash_password
-from server.sync.spaces import space_of
+from server.patrol.tables import (
+    PatrolChecklist,
+    PatrolCheckpoint,
+    PatrolRetiredTag,
+    PatrolRoute,
+)
+from server.sync import office
+from server.sync.spaces import bump_for, space_of
 from server.sync.tables import SpaceVersion
 from sync.streams import site_spaces
 
@@ -50,8 +61,56 @@ async def seed(url: str) -> None:
                      role="front_desk")
         await perf.save()
         await StaffSite(staff=perf.id, site=perf_id).save()
+        await seed_patrol(str(hyg["id"]))
     finally:
         await db.stop(engine)
+
+
+PATROL_ROUTE = "E2E 夜間巡邏"
+PATROL_ITEMS = [
+    {"id": "exit", "label": "走火通道暢通", "type": "yesno"},
+    {"id": "pressure", "label": "消防喉轆水壓", "type": "number", "min": 2, "max": 8,
+     "unit": "bar", "photo_if_abnormal": True},
+    {"id": "lamp", "label": "燈光", "type": "choice", "choices": ["正常", "昏暗", "不亮"]},
+    {"id": "remark", "label": "備註", "type": "text"},
+]
+
+
+async def seed_patrol(site_id: str) -> None:
+    """Four checkpoints at ``site_id`` (codes E2E-CP1..4, random QR tokens; CP1's label was
+    re-issued, so an old token is retired), a checklist for them, an ordered route and a
+    round planned now for every guard of the site (through the planner's own mutation,
+    ``round.plan``, as an administrator)."""
+    space, version = await bump_for("checklist", site_id)
+    checklist_id = uuid.uuid4()
+    await PatrolChecklist.insert(PatrolChecklist(
+        id=checklist_id, site=site_id, name="E2E 消防巡查", for_kind="hose_reel",
+        items=PATROL_ITEMS, space=space, version=version))
+    checkpoints = [
+        PatrolCheckpoint(id=uuid.uuid4(), site=site_id, code=f"E2E-CP{n}",
+                         name=f"第{n}座 消防喉轆", floor=str(n), place="後樓梯",
+                         kind="hose_reel", token=secrets.token_urlsafe(18),
+                         checklist=checklist_id if n != 4 else None,
+                         space=space, version=version)
+        for n in range(1, 5)]
+    await PatrolCheckpoint.insert(*checkpoints)
+    await PatrolRetiredTag.insert(PatrolRetiredTag(
+        id=uuid.uuid4(), site=site_id, checkpoint=checkpoints[0].id,
+        token=secrets.token_urlsafe(18), retired_at=datetime.now(UTC) - timedelta(days=3),
+        space=space, version=version))
+    route_id = uuid.uuid4()
+    await PatrolRoute.insert(PatrolRoute(
+        id=route_id, site=site_id, name=PATROL_ROUTE, ordered=True, expected_minutes=30,
+        checkpoint_ids=[str(c.id) for c in checkpoints], space=space, version=version))
+    admin = await Staff.select(Staff.id).where(Staff.username == "admin").first()
+    user = CurrentUser(id=str(admin["id"]), username="admin", display_name="admin",
+                       role="admin", site_ids=(site_id,))
+    now = datetime.now(UTC).replace(microsecond=0)
+    await office.apply(user, [("round.plan", {
+        "round_id": str(uuid.uuid4()), "route_id": str(route_id),
+        "slot_at": (now - timedelta(minutes=5)).isoformat(),
+        "start_by": (now + timedelta(hours=2)).isoformat(),
+        "due_by": (now + timedelta(hours=3)).isoformat(), "guard_ids": []})])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 import re
 
 from server.app_shell.assets import assets
+from server.app_shell.bundle import BUNDLE
 
 
 async def test_service_worker_script_headers_and_imports(client) -> None:
@@ -17,7 +18,7 @@ async def test_service_worker_script_headers_and_imports(client) -> None:
     assert r.headers["service-worker-allowed"] == "/"
     assert "attachment" not in r.headers.get("content-disposition", "")
     a = assets()
-    assert f'import {{ start }} from "{a.url("app/sw.js")}"' in r.text
+    assert f'import {{ start }} from "{a.url(BUNDLE)}"' in r.text
     assert f'import "{a.url("vendor/idb/idb.umd.js")}"' in r.text
     config = json.loads(r.text.split("start(", 1)[1].rsplit(");", 1)[0])
     assert config["build"] == a.build

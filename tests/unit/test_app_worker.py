@@ -80,7 +80,8 @@ def test_the_served_modules_lose_only_comment_lines_and_still_parse(tmp_path: Pa
         slim = without_comments(source)
         before += len(gzip.compress(source.encode()))
         after += len(gzip.compress(slim.encode()))
-        gone = [line for line in difflib.ndiff(source.splitlines(), slim.splitlines())
+        gone = [line for line in difflib.ndiff([x.strip() for x in source.splitlines()],
+                                               [x.strip() for x in slim.splitlines()])
                 if line.startswith("- ")]
         for line in gone:
             text = line[2:].strip()
@@ -99,3 +100,6 @@ def test_a_template_literal_keeps_its_comment_like_lines() -> None:
     source = "const a = `\n// not a comment\n/* nor this */\n`; // gone\n// gone too\nx();\n"
     kept = "const a = `\n// not a comment\n/* nor this */\n`; // gone\nx();\n"
     assert without_comments(source) == kept
+    # indentation goes, except inside a template literal (its text is the page's)
+    source = "  if (a) {\n    b(`\n  <p>\n    x</p>`);\n  }\n"
+    assert without_comments(source) == "if (a) {\nb(`\n  <p>\n    x</p>`);\n}\n"

@@ -290,6 +290,14 @@
     root.querySelectorAll("canvas[data-signature-for]").forEach((c) =>
       signaturePad(/** @type {HTMLCanvasElement} */ (c)),
     );
+    // a screen's own page-side module (the patrol camera): imported when shown (the root
+    // itself may be it: htmx loads each top-level element of a swap)
+    const modules = [...root.querySelectorAll("[data-module]")];
+    if (root.matches && root.matches("[data-module]")) modules.push(root);
+    modules.forEach((el) => {
+      const src = el.getAttribute("data-module") || "";
+      if (src.startsWith("/v/")) import(src).then((m) => m.mount(el)).catch(() => undefined);
+    });
     const summary = root.querySelector("#form-errors");
     if (summary instanceof HTMLElement) summary.focus();
   }

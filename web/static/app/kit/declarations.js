@@ -21,7 +21,8 @@
  * @typedef {{name: string, label: string, roles: string[], args: ArgDecl[],
  *   space_from: {arg: string, record: string, stream: string}[],
  *   creates: [string, string][]}} MutationDecl
- * @typedef {{schema_version: number, records: Record<string, RecordDecl>,
+ * @typedef {{schema_version: number, field_defaults: Omit<FieldDecl, "name">,
+ *   records: Record<string, RecordDecl>,
  *   mutations: Record<string, MutationDecl>, streams: Record<string, string[]>,
  *   everything: string[], roles: Record<string, string>, org_space: string,
  *   messages: Record<string, string>,
@@ -39,8 +40,26 @@ let currentRules = {};
  * @param {Kit} kit @param {Record<string, import("./engine.js").Rule>} [rules]
  */
 export function configureKit(kit, rules = {}) {
-  current = kit;
+  current = withDefaults(kit);
   currentRules = rules;
+}
+
+/** The declarations with every field whole: the server sends each field's name and only
+ * what differs from `field_defaults` (a smaller /sw.js). @param {Kit} kit @returns {Kit} */
+function withDefaults(kit) {
+  const d = kit.field_defaults;
+  if (!d) return kit;
+  /** @param {FieldDecl} f @returns {FieldDecl} */
+  const field = (f) => ({ ...d, ...f });
+  /** @param {ArgDecl} a @returns {ArgDecl} */
+  const arg = (a) => ({ ...a, field: field(a.field), ...(a.fields ? { fields: a.fields.map(arg) } : {}) });
+  /** @type {Record<string, RecordDecl>} */
+  const records = {};
+  for (const [name, r] of Object.entries(kit.records)) records[name] = { ...r, fields: r.fields.map(field) };
+  /** @type {Record<string, MutationDecl>} */
+  const mutations = {};
+  for (const [name, m] of Object.entries(kit.mutations)) mutations[name] = { ...m, args: m.args.map(arg) };
+  return { ...kit, records, mutations };
 }
 
 /** The domains' rules, by mutation name. */

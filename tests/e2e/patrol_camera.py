@@ -1,0 +1,43 @@
+"""A fake camera for Chromium: a Y4M video (``--use-file-for-fake-video-capture``) whose frames
+show a checkpoint's QR label, as a guard's phone camera would see it.
+
+The QR matrix comes from ``segno`` (no hand-written QR code); the frames are raw YUV 4:2:0
+(``C420``: the full-size Y plane, then the quarter-size U and V planes), dark modules at
+Y=16 and light ones at Y=235 on a grey background, the label a little off centre.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import segno
+
+WIDTH, HEIGHT = 640, 480
+HEADER = f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F30:1 Ip A1:1 C420\n".encode()
+
+
+def qr_frame(text: str, *, size: int = 360, left: int = 150, top: int = 50) -> bytes:
+    """One 640×480 C420 frame showing ``text`` as a QR code of about ``size`` pixels."""
+    rows = [list(row) for row in segno.make(text, error="m", micro=False).matrix_iter(border=4)]
+    scale = max(1, size // len(rows))
+    y = bytearray([128]) * (WIDTH * HEIGHT)
+    for r, row in enumerate(rows):
+        for c, dark in enumerate(row):
+            value = 16 if dark else 235
+            for dy in range(scale):
+                start = (top + r * scale + dy) * WIDTH + left + c * scale
+                y[start:start + scale] = bytes([value]) * scale
+    chroma = bytes([128]) * ((WIDTH // 2) * (HEIGHT // 2))
+    return bytes(y) + chroma + chroma
+
+
+def write_y4m(path: Path, text: str, frames: int = 6) -> Path:
+    """A Y4M file of ``frames`` identical frames showing ``text`` as a QR label (Chromium
+    plays it in a loop)."""
+    frame = qr_frame(text)
+    with path.open("wb") as f:
+        f.write(HEADER)
+        for _ in range(frames):
+            f.write(b"FRAME\n")
+            f.write(frame)
+    return path

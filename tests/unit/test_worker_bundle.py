@@ -1,0 +1,77 @@
+"""The worker's modules joined in one file (server/app_shell/bundle.py): it parses, keeps
+every module of the worker, runs like the modules it joins, and refuses what it cannot join."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from server.app_shell.assets import assets, worker_bundle
+from server.app_shell.bundle import BUNDLE, BundleError, bundle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _node(code: str, tmp: Path) -> str:
+    script = tmp / "run.mjs"
+    script.write_text(code)
+    done = subprocess.run(["node", str(script)], capture_output=True, text=True, check=False,
+                          cwd=tmp)
+    assert done.returncode == 0, done.stderr[-800:]
+    return done.stdout
+
+
+def test_the_worker_bundle_parses_and_holds_every_worker_module(tmp_path: Path) -> None:
+    text = worker_bundle().decode()
+    out = tmp_path / "bundle.mjs"
+    out.write_text(text)
+    done = subprocess.run(["node", "--check", str(out)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-800:]
+    joined = set(re.findall(r"^// (app/\S+\.js)$", text, re.M))
+    assert {"app/sw.js", "app/db.js", "app/keys/screens.js", "app/patrol/screens.js",
+            "app/kit/declarations.js"} <= joined
+    assert "app/page.js" not in joined and "app/patrol/scan.js" not in joined  # page-side
+    assert text.rstrip().endswith('export const { start } = __caretaker_modules["app/sw.js"];')
+    # the worker imports the bundle, under the modules' shared hash
+    a = assets()
+    assert a.module_urls() == [f"/v/{a.app_hash}/{BUNDLE}"]
+
+
+def test_joined_modules_run_as_the_modules_did(tmp_path: Path) -> None:
+    modules = {
+        "app/main.js": 'import { twice as double, NAME } from "./lib/b.js";\n'
+                       'import * as c from "./c.js";\n'
+                       'export { c as helpers };\n'
+                       'export function start() { return [double(21), NAME, c.where(),'
+                       ' c.Thing.name]; }\n',
+        "app/lib/b.js": 'import { where } from "../c.js";\n'
+                        'export const NAME = "b at " + where();\n'
+                        'export async function later() { return 1; }\n'
+                        "export function twice(n) { return n * 2; }\n",
+        "app/c.js": "const own = 1; // a private name; b.js may have its own\n"
+                    "export class Thing {}\n"
+                    "export function where() { return new URL(import.meta.url).pathname; }\n",
+    }
+    text = bundle(modules.__getitem__, lambda rel: f"/v/abc/{rel}", entry="app/main.js")
+    (tmp_path / "joined.mjs").write_text(text)
+    out = _node('globalThis.self = {location: {origin: "https://x.test"}};\n'
+                'const { start } = await import("./joined.mjs");\n'
+                "console.log(JSON.stringify(start()));\n", tmp_path)
+    assert json.loads(out) == [42, "b at /v/abc/app/c.js", "/v/abc/app/c.js", "Thing"]
+
+
+@pytest.mark.parametrize(("modules", "message"), [
+    ({"app/a.js": "export default function f() {}\n"}, "export form"),
+    ({"app/a.js": 'import f from "./b.js";\n', "app/b.js": ""}, "import form"),
+    ({"app/a.js": 'import { x } from "./b.js";\nexport function start() {}\n',
+      "app/b.js": 'import { start } from "./a.js";\nexport const x = 1;\n'}, "import cycle"),
+    ({"app/a.js": 'import { x } from "idb";\n'}, "only relative imports"),
+])
+def test_what_it_cannot_join_is_refused(modules: dict[str, str], message: str) -> None:
+    with pytest.raises(BundleError, match=message):
+        bundle(modules.__getitem__, lambda rel: "/" + rel, entry="app/a.js")

@@ -1,0 +1,165 @@
+// @ts-check
+/**
+ * The camera on the scan screen — runs in the PAGE (page.js imports it when a
+ * `[data-module]` scanner is shown), not in the worker, and is not part of the shell.
+ *
+ * getUserMedia into a <video>; every ~150 ms a frame is drawn on a canvas (≤ 640 px wide)
+ * and decoded: with `BarcodeDetector` where the browser has one, else with the vendored
+ * jsQR (plain JavaScript, no eval, no WebAssembly), imported only now. A decoded QR is the
+ * checkpoint's token: it goes into the screen's scan form, which posts to the worker (the
+ * worker saves the scan before it answers). Web NFC (`NDEFReader`) adds "Tap NFC tag" where
+ * the phone has it. No camera or permission refused: the message, and the typed code.
+ * Performance measures: "patrol jsqr decode" per frame, "patrol scan -> screen" from the
+ * decode to the checkpoint screen settled.
+ */
+
+const FRAME_MS = 150;
+const MAX_WIDTH = 640;
+const JSQR_URL = new URL("../../vendor/jsqr/jsQR.js", import.meta.url).href;
+
+/** @typedef {(data: Uint8ClampedArray, w: number, h: number, o?: object) => ({data: string} | null)} JsQR */
+
+/** @returns {Promise<(source: HTMLCanvasElement, ctx: CanvasRenderingContext2D) => Promise<string>>} */
+async function decoder() {
+  const w = /** @type {any} */ (window);
+  if ("BarcodeDetector" in w) {
+    const formats = await w.BarcodeDetector.getSupportedFormats().catch(() => []);
+    if (formats.includes("qr_code")) {
+      const detector = new w.BarcodeDetector({ formats: ["qr_code"] });
+      return async (canvas) => {
+        const found = await detector.detect(canvas);
+        return found.length ? String(found[0].rawValue || "") : "";
+      };
+    }
+  }
+  await import(JSQR_URL); // the UMD build sets window.jsQR
+  /** @type {JsQR} */
+  const jsQR = w.jsQR;
+  return async (canvas, ctx) => {
+    const t0 = performance.now();
+    const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const code = jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+    performance.measure("patrol jsqr decode", { start: t0, end: performance.now() });
+    return code ? code.data : "";
+  };
+}
+
+/** @param {HTMLElement} root @param {string} token @param {string} method */
+function submit(root, token, method) {
+  const form = /** @type {HTMLFormElement | null} */ (document.getElementById(root.dataset.form || ""));
+  if (!form) return;
+  /** @type {HTMLInputElement} */ (form.elements.namedItem("token")).value = token;
+  /** @type {HTMLInputElement} */ (form.elements.namedItem("method")).value = method;
+  const decoded = performance.now();
+  document.body.addEventListener("htmx:afterSettle", () => {
+    if (document.getElementById("checkpoint")) performance.measure("patrol scan -> screen", { start: decoded, end: performance.now() });
+  }, { once: true });
+  form.requestSubmit();
+}
+
+/** @param {HTMLElement} root @param {string} text */
+function say(root, text) {
+  const state = root.querySelector("[data-scan-state]");
+  if (state) state.textContent = text;
+}
+
+/** No camera: say so and hand over to the typed code. @param {HTMLElement} root */
+function noCamera(root) {
+  root.classList.add("is-off");
+  say(root, root.dataset.nocamera || "");
+  const state = root.querySelector("[data-scan-state]");
+  if (state) state.classList.add("alert");
+  const video = root.querySelector("video");
+  if (video) video.hidden = true;
+  const code = document.getElementById("f-code");
+  if (code) code.focus();
+}
+
+/** @param {HTMLElement} root */
+function offerNfc(root) {
+  const w = /** @type {any} */ (window);
+  if (!("NDEFReader" in w)) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "big";
+  button.textContent = root.dataset.nfcLabel || "NFC";
+  button.addEventListener("click", async () => {
+    try {
+      const reader = new w.NDEFReader();
+      await reader.scan();
+      say(root, root.dataset.nfcReady || "");
+      reader.addEventListener("reading", (/** @type {any} */ event) => {
+        const rec = (event.message.records || []).find((/** @type {any} */ r) => r.recordType === "text");
+        if (!rec) return;
+        const text = new TextDecoder(rec.encoding || "utf-8").decode(rec.data).trim();
+        if (text) submit(root, text, "nfc");
+      });
+    } catch (err) {
+      say(root, String(err));
+    }
+  });
+  root.appendChild(button);
+}
+
+/** Open the camera in `root` and scan until a code is read or the screen goes away.
+ * @param {HTMLElement} root */
+export async function mount(root) {
+  offerNfc(root);
+  const video = /** @type {HTMLVideoElement | null} */ (root.querySelector("video"));
+  if (!video || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    noCamera(root);
+    return;
+  }
+  /** @type {MediaStream} */
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "environment", width: { ideal: 1280 } }, audio: false });
+  } catch {
+    noCamera(root);
+    return;
+  }
+  const stop = () => stream.getTracks().forEach((track) => track.stop());
+  if (!root.isConnected) {
+    stop();
+    return;
+  }
+  video.srcObject = stream;
+  await video.play().catch(() => undefined);
+  say(root, root.dataset.looking || "");
+  let decode;
+  try {
+    decode = await decoder();
+  } catch {
+    stop();
+    noCamera(root);
+    return;
+  }
+  const canvas = document.createElement("canvas");
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d", { willReadFrequently: true }));
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (!root.isConnected) {
+      clearInterval(timer);
+      stop();
+      return;
+    }
+    if (busy || video.readyState < 2 || !video.videoWidth) return;
+    busy = true;
+    try {
+      const scale = Math.min(1, MAX_WIDTH / video.videoWidth);
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const token = (await decode(canvas, ctx)).trim();
+      // a label just refused (another site's, retired) is not sent again and again
+      if (token && token !== root.dataset.refused && root.isConnected) {
+        clearInterval(timer);
+        stop();
+        submit(root, token, "qr");
+      }
+    } finally {
+      busy = false;
+    }
+  }, FRAME_MS);
+}
