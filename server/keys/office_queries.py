@@ -13,10 +13,9 @@ from server.keys.tables import KeyTag
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
 from server.lib.queries import (
-    as_id,
     local_time,
     now,
-    sites_of,
+    site_and_sites,
 )
 from server.sync.blobs import may_see
 from server.sync.tables import Blob
@@ -28,12 +27,7 @@ INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 
 async def print_tags(user: CurrentUser, site: str) -> dict[str, Any]:
     """The site's keys in use, by code, for a printed tag list: codes and labels only."""
-    sites = await sites_of(user)
-    chosen = next((s for s in sites if s["id"] == as_id(site)), None)
-    if chosen is None:
-        if site or not sites:
-            raise NotFound(_("Not found."))
-        chosen = sites[0]
+    chosen, sites = await site_and_sites(user, site)
     rows = await KeyTag.select(KeyTag.code, KeyTag.label, KeyTag.category).where(
         (KeyTag.site == chosen["id"]) & KeyTag.retired.eq(False)).order_by(KeyTag.code)
     return {"site": chosen, "sites": sites, "keys": rows, "categories": KEY_CATEGORY_LABELS,

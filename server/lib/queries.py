@@ -172,6 +172,19 @@ async def sites_of(user: CurrentUser) -> list[dict[str, Any]]:
     return [plain(r) for r in await query]
 
 
+async def site_and_sites(user: CurrentUser, site: str) -> tuple[dict[str, Any],
+                                                                list[dict[str, Any]]]:
+    """The site a page shows (``site``, else the user's first) and the sites it may switch
+    to; a site the user may not see is 404."""
+    sites = await sites_of(user)
+    chosen = next((s for s in sites if s["id"] == as_id(site)), None)
+    if chosen is None:
+        if site or not sites:
+            raise NotFound(_("Not found."))
+        chosen = sites[0]
+    return chosen, sites
+
+
 async def staff_names(ids: Iterable[Any]) -> dict[str, str]:
     wanted = sorted({i for i in (as_id(x) for x in ids) if i})
     if not wanted:

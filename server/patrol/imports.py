@@ -16,10 +16,9 @@ from server.estate import importer
 from server.estate.tables import Building
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
-from server.lib.queries import as_id, plain
+from server.lib.queries import as_id, plain, site_and_sites
 from server.patrol import checklist_import, labels
 from server.patrol.lists import CHECKPOINT_LIST
-from server.patrol.queries import chosen_site
 from server.patrol.tables import PatrolChecklist, PatrolCheckpoint
 from server.refdata.forms import check_raw, message
 from server.refdata.store import now
@@ -55,7 +54,7 @@ KINDS_SHOWN = (("checkpoints", lazy("Checkpoints")), ("checklists", lazy("Checkl
 
 async def page(user: CurrentUser, site: str, kind: str = KIND) -> dict[str, Any]:
     CHECKPOINT_LIST.check_writer(user)
-    chosen, sites = await chosen_site(user, site)
+    chosen, sites = await site_and_sites(user, site)
     kind = kind if kind == checklist_import.KIND else KIND
     return {"site": chosen, "sites": sites, "errors": [], "kind": kind, "kinds": KINDS_SHOWN,
             "columns": {KIND: COLUMNS, checklist_import.KIND: checklist_import.COLUMNS},

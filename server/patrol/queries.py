@@ -24,7 +24,7 @@ from server.lib.queries import (
     now,
     plain,
     require_id,
-    sites_of,
+    site_and_sites,
     staff_names,
     to_datetime,
 )
@@ -61,17 +61,6 @@ def board_state(r: Mapping[str, Any], at: datetime) -> str:
     return status
 
 
-async def chosen_site(user: CurrentUser, site: str) -> tuple[dict[str, Any],
-                                                            list[dict[str, Any]]]:
-    sites = await sites_of(user)
-    chosen = next((s for s in sites if s["id"] == as_id(site)), None)
-    if chosen is None:
-        if site or not sites:
-            raise NotFound(_("Not found."))
-        chosen = sites[0]
-    return chosen, sites
-
-
 async def last_heard(staff_ids: Iterable[str]) -> dict[str, datetime | None]:
     """When each staff member's phones last pushed, pulled or showed their token."""
     ids = sorted({i for i in (as_id(s) for s in staff_ids) if i})
@@ -103,7 +92,7 @@ def day_bounds(day: str) -> tuple[datetime, str]:
 
 
 async def board(user: CurrentUser, site: str, day: str = "") -> dict[str, Any]:
-    chosen, sites = await chosen_site(user, site)
+    chosen, sites = await site_and_sites(user, site)
     start, day = day_bounds(day)
     rounds = [plain(r) for r in await PatrolRound.select(
         PatrolRound.id, PatrolRound.route, PatrolRound.slot_at, PatrolRound.start_by,

@@ -14,10 +14,9 @@ from typing import Any
 from server.accounts.schemas import CurrentUser
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
-from server.lib.queries import json_value, now, plain, staff_names, to_datetime
+from server.lib.queries import json_value, now, plain, site_and_sites, staff_names, to_datetime
 from server.lib.spreadsheets import safe_cell
 from server.lib.timezone import estate_zone
-from server.patrol.queries import chosen_site
 from server.patrol.service import date_range
 from server.patrol.tables import PatrolRound, PatrolRoute
 
@@ -59,7 +58,7 @@ def _grouped(rounds: Iterable[dict[str, Any]], keys: Any) -> dict[str, list[dict
 
 async def completion(user: CurrentUser, site: str, date_from: str = "", date_to: str = ""
                      ) -> dict[str, Any]:
-    chosen, sites = await chosen_site(user, site)
+    chosen, sites = await site_and_sites(user, site)
     start, end, date_from, date_to = date_range(date_from, date_to)
     at = now()
     rounds = [plain(r) for r in await PatrolRound.select(

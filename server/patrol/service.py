@@ -11,9 +11,17 @@ from typing import Any
 from server.accounts.schemas import CurrentUser
 from server.lib.errors import NotFound, ValidationFailed
 from server.lib.i18n import gettext as _
-from server.lib.queries import local_day_start, local_time, now, plain, require_id, staff_names
+from server.lib.queries import (
+    local_day_start,
+    local_time,
+    now,
+    plain,
+    require_id,
+    site_and_sites,
+    staff_names,
+)
 from server.lib.timezone import estate_zone
-from server.patrol.queries import board_state, chosen_site
+from server.patrol.queries import board_state
 from server.patrol.tables import (
     PatrolCheckpoint,
     PatrolIncident,
@@ -66,7 +74,7 @@ def date_range(date_from: str, date_to: str) -> tuple[Any, Any, str, str]:
 async def exceptions(user: CurrentUser, site: str, date_from: str = "", date_to: str = ""
                      ) -> dict[str, Any]:
     """Missed and late rounds, skips awaiting review, abnormal visits and open incidents."""
-    chosen, sites = await chosen_site(user, site)
+    chosen, sites = await site_and_sites(user, site)
     start, end, date_from, date_to = date_range(date_from, date_to)
     sid = chosen["id"]
     rounds = [plain(r) for r in await PatrolRound.select(

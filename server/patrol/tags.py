@@ -15,7 +15,14 @@ from server.accounts.schemas import CurrentUser
 from server.db import write_transaction
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
-from server.lib.queries import as_id, json_value, local_time, now, plain, sites_of
+from server.lib.queries import (
+    as_id,
+    json_value,
+    local_time,
+    now,
+    plain,
+    site_and_sites,
+)
 from server.patrol import labels
 from server.patrol.lists import CHECKPOINT_LIST
 from server.patrol.tables import PatrolCheckpoint, PatrolRetiredTag, PatrolRoute
@@ -61,12 +68,7 @@ async def label_sheet(user: CurrentUser, site: str, route: str = "",
                       checkpoint: str = "") -> dict[str, Any]:
     """A site's active checkpoints as printable labels (one route's, in its order, or one
     checkpoint's)."""
-    sites = await sites_of(user)
-    chosen = next((s for s in sites if s["id"] == as_id(site)), None)
-    if chosen is None:
-        if site or not sites:
-            raise NotFound(_("Not found."))
-        chosen = sites[0]
+    chosen, sites = await site_and_sites(user, site)
     query = PatrolCheckpoint.select(
         PatrolCheckpoint.id, PatrolCheckpoint.code, PatrolCheckpoint.name,
         PatrolCheckpoint.floor, PatrolCheckpoint.place, PatrolCheckpoint.token,
