@@ -62,6 +62,21 @@ def visits_of(ctx: Context, round_id: str) -> list[Record]:
     return ctx.find(SCAN, "round_id", round_id)
 
 
+def round_outcome(ctx: Context, rnd: Record) -> str:
+    """done when every checkpoint of the route was visited or skipped, else incomplete."""
+    seen = {str(v.data.get("checkpoint_id")) for v in visits_of(ctx, rnd.id)}
+    return "done" if set(route_checkpoints(ctx, rnd)) <= seen else "incomplete"
+
+
+def before_finish(ctx: Context, round_id: str, at: str) -> None:
+    """A visit made before another phone's finish reached the server (both offline) counts
+    as if it had arrived first: an ``incomplete`` round it completes becomes ``done``."""
+    rnd = round_of(ctx, round_id)
+    finished = rnd.data.get("finished_at")
+    if finished is not None and at <= str(finished) and rnd.data.get("status") == "incomplete":
+        ctx.update(rnd, {"status": round_outcome(ctx, rnd)})
+
+
 def mark_started(ctx: Context, rnd: Record, at: str) -> Record:
     """A round's first sign of life starts it (a late one revises ``missed``)."""
     d = rnd.data

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync.context import Context, Record
+from sync.context import Context
 from sync.domains.patrol.common import (
     ALREADY_EXISTS,
     CODES,
@@ -33,12 +33,12 @@ from sync.domains.patrol.common import (
     UNKNOWN_CHECKPOINT,
     UNKNOWN_ROUND,
     UNKNOWN_ROUTE,
+    UNKNOWN_SCAN,
     WINDOW_BACKWARDS,
     answers_check,
     mark_started,
     round_of,
-    route_checkpoints,
-    visits_of,
+    round_outcome,
 )
 from sync.domains.patrol.records import (
     CHECKPOINT,
@@ -106,10 +106,17 @@ def _miss(ctx: Context, a: Any) -> None:
 
 # --- round.start ---------------------------------------------------------------------------
 
+def _start_check(a: Any) -> list[Problem]:
+    if a.due_by is not None and a.due_by < a.at:
+        return [Problem("due_by", WINDOW_BACKWARDS)]
+    return []
+
+
 def _start_round(ctx: Context, a: Any) -> None:
     rnd = ctx.get(ROUND, a.round_id)
     if rnd is not None:
-        if rnd.data.get("finished_at") is not None:
+        finished = rnd.data.get("finished_at")
+        if finished is not None and a.at > str(finished):
             raise Reject(ROUND_CLOSED, f"round {a.round_id} is finished", "round_id")
         mark_started(ctx, rnd, a.at)
         return
@@ -127,12 +134,6 @@ def _start_round(ctx: Context, a: Any) -> None:
 
 
 # --- round.finish --------------------------------------------------------------------------
-
-def round_outcome(ctx: Context, rnd: Record) -> str:
-    """done when every checkpoint of the route was visited or skipped, else incomplete."""
-    seen = {str(v.data.get("checkpoint_id")) for v in visits_of(ctx, rnd.id)}
-    return "done" if set(route_checkpoints(ctx, rnd)) <= seen else "incomplete"
-
 
 def _finish(ctx: Context, a: Any) -> None:
     rnd = round_of(ctx, a.round_id)
@@ -165,6 +166,15 @@ def _report(ctx: Context, a: Any) -> None:
     checkpoint = ctx.get(CHECKPOINT, a.checkpoint_id)
     if checkpoint is None:
         raise Reject(UNKNOWN_CHECKPOINT, f"no checkpoint {a.checkpoint_id}", "checkpoint_id")
+    # the round and visit it names, if any: of the checkpoint's site (the visit of the round)
+    site_id = checkpoint.data.get("site_id")
+    rnd = ctx.get(ROUND, a.round_id) if a.round_id else None
+    if a.round_id and (rnd is None or rnd.data.get("site_id") != site_id):
+        raise Reject(UNKNOWN_ROUND, f"no round {a.round_id}", "round_id")
+    scan = ctx.get(SCAN, a.scan_id) if a.scan_id else None
+    if a.scan_id and (scan is None or scan.data.get("site_id") != site_id or (
+            a.round_id and scan.data.get("round_id") != a.round_id)):
+        raise Reject(UNKNOWN_SCAN, f"no visit {a.scan_id}", "scan_id")
     ctx.insert(INCIDENT, a.incident_id, {
         "site_id": checkpoint.data.get("site_id"), **given,
         "reported_by": ctx.actor.staff_id, "status": "open"})
@@ -213,11 +223,13 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         args=(id_arg("round_id", ROUND), arg("at", AT),
               arg("route_id", Field("route_id", "uuid", ref=ROUTE, nullable=True), None),
               arg("due_by", Field("due_by", "ts", nullable=True), None)),
+        check=_start_check,
         space_from=(ROUND_SPACE, SpaceFrom("route_id", record=ROUTE)),
         apply=_start_round, roles=GUARDS, creates=((ROUND, "round_id"),),
         description="Start a planned round, or (with `route_id`) an unscheduled one; a late "
                     "start revises `missed`. Refused: `unknown_round`, `unknown_route`, "
-                    "`round_closed`.",
+                    "`round_closed` (started after its finish; a start made before another "
+                    "phone's finish is no refusal).",
     ),
     MutationSpec(
         name="scan.record", label="Checkpoint scanned",
@@ -249,7 +261,8 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         space_from=(SpaceFrom("scan_id", record=SCAN),),
         apply=apply_answer, roles=GUARDS,
         description="Answers to a visited checkpoint's checklist (merged item by item), a "
-                    "note, severity and photos. Refused: `unknown_scan`.",
+                    "note, severity and photos, by the guard who made the visit. Refused: "
+                    "`unknown_scan` (no visit of this guard's, or a skip).",
     ),
     MutationSpec(
         name="scan.skip", label="Checkpoint skipped",
@@ -262,7 +275,8 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         follows=(("round_id", "route_id"),),
         description="Skip a checkpoint of the round with a reason (a supervisor reviews it). "
                     "Refused: `reason_required`, `unknown_round`, `unknown_checkpoint`, "
-                    "`not_on_route`, `already_exists`.",
+                    "`not_on_route`, `already_exists` (the same id with other arguments). A "
+                    "visit or skip made before another phone's finish can complete the round.",
     ),
     MutationSpec(
         name="scan.review", label="Skip reviewed",
@@ -273,7 +287,7 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         space_from=(SpaceFrom("scan_id", record=SCAN),),
         apply=apply_review, roles=SUPERVISORS,
         description="A supervisor confirms or rejects a skip (rejecting needs a note). "
-                    "Refused: `unknown_scan`, `reason_required`.",
+                    "Refused: `unknown_scan` (no such skip), `reason_required`.",
     ),
     MutationSpec(
         name="round.finish", label="Round finished",
@@ -295,7 +309,9 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         space_from=(SpaceFrom("checkpoint_id", record=CHECKPOINT),),
         apply=_report, roles=GUARDS, creates=((INCIDENT, "incident_id"),),
         description="Report a problem at a checkpoint (the office sees it; repair requests "
-                    "will pick it up). Refused: `unknown_checkpoint`, `already_exists`.",
+                    "will pick it up); the round and visit it names are of the checkpoint's "
+                    "site, the visit of that round. Refused: `unknown_checkpoint`, "
+                    "`unknown_round`, `unknown_scan`, `already_exists`.",
     ),
 )
 

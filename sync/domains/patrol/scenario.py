@@ -26,11 +26,11 @@ KINDS = ("patrol_scan", "patrol_scan", "patrol_scan", "patrol_finish", "patrol_s
 _NS = uuid.UUID("a3c6a1f0-9d59-4f55-8c2c-3b8e0f6c2d11")
 
 
-def _id(name: str) -> str:
+def scenario_id(name: str) -> str:
     return str(uuid.uuid5(_NS, name))
 
 
-def _token(name: str) -> str:
+def scenario_token(name: str) -> str:
     return ("T" + uuid.uuid5(_NS, "token:" + name).hex)[:24]
 
 
@@ -41,31 +41,31 @@ def _iso(moment: datetime) -> str:
 def _set(site: str, start: datetime) -> list[tuple[str, str, dict[str, Any], bool]]:
     """One site's patrol set-up: three checkpoints on a route, a retired tag, a checklist,
     two planned rounds around ``start``: (type, id, data, deleted)."""
-    cps = [_id(f"{site}:cp{i}") for i in range(3)]
-    route = _id(f"{site}:route")
+    cps = [scenario_id(f"{site}:cp{i}") for i in range(3)]
+    route = scenario_id(f"{site}:route")
     out: list[tuple[str, str, dict[str, Any], bool]] = [
-        (CHECKLIST, _id(f"{site}:list"), {
+        (CHECKLIST, scenario_id(f"{site}:list"), {
             "site_id": site, "name": "消防", "for_kind": "hose_reel", "frequency": "",
             "items": [{"id": "pressure", "label": "壓力", "type": "number", "min": 2, "max": 8},
                       {"id": "leak", "label": "漏水", "type": "yesno"}]}, False),
         *((CHECKPOINT, cp, {
             "site_id": site, "code": f"P{site[:2].upper()}-{i}", "name": f"點 {i}",
             "building_id": None, "floor": "", "place": "", "kind": "hose_reel",
-            "token": _token(f"{site}:{i}"), "checklist_id": None}, False)
+            "token": scenario_token(f"{site}:{i}"), "checklist_id": None}, False)
           for i, cp in enumerate(cps)),
-        (CHECKPOINT, _id(f"{site}:old"), {
+        (CHECKPOINT, scenario_id(f"{site}:old"), {
             "site_id": site, "code": f"P{site[:2].upper()}-9", "name": "舊點", "building_id": None,
-            "floor": "", "place": "", "kind": "other", "token": _token(f"{site}:old"),
+            "floor": "", "place": "", "kind": "other", "token": scenario_token(f"{site}:old"),
             "checklist_id": None}, True),
-        (RETIRED_TAG, _id(f"{site}:retired"), {
-            "site_id": site, "checkpoint_id": cps[0], "token": _token(f"{site}:replaced"),
+        (RETIRED_TAG, scenario_id(f"{site}:retired"), {
+            "site_id": site, "checkpoint_id": cps[0], "token": scenario_token(f"{site}:replaced"),
             "retired_at": _iso(start - timedelta(days=3))}, False),
         (ROUTE, route, {"site_id": site, "name": "夜巡", "checkpoint_ids": cps, "ordered": False,
                         "expected_minutes": 40}, False),
     ]
     for n in range(2):
         slot = start + timedelta(hours=2 * n - 1)
-        out.append((ROUND, _id(f"{site}:round{n}"), {
+        out.append((ROUND, scenario_id(f"{site}:round{n}"), {
             "site_id": site, "route_id": route, "schedule_id": None, "slot_at": _iso(slot),
             "start_by": _iso(slot + timedelta(minutes=30)),
             "due_by": _iso(slot + timedelta(minutes=60)), "guard_ids": [], "status": "planned",
@@ -86,7 +86,7 @@ def parity_records(seed: Any) -> list[dict[str, Any]]:
     out = [seed.rec(t, i, site, data, deleted=deleted)
            for site in seed.sites for t, i, data, deleted in _set(site, seed.t0)]
     s1 = seed.sites[0]
-    done = _id(f"{s1}:round0")
+    done = scenario_id(f"{s1}:round0")
     for r in out:
         if r["type"] == ROUND and r["id"] == done:
             guard = seed.actors[3].staff_id

@@ -22,6 +22,7 @@ from sync.domains.patrol.common import (
     UNKNOWN_SCAN,
     UNKNOWN_TAG,
     WRONG_SITE,
+    before_finish,
     mark_started,
     round_of,
     route_checkpoints,
@@ -77,8 +78,8 @@ def visit_flags(ctx: Context, rnd: Record, checkpoint_id: str, at: str, scan_id:
     if any(v.id != scan_id and v.data.get("checkpoint_id") == checkpoint_id
            for v in visits_of(ctx, rnd.id)):
         flags.append(REPEAT)
-    if d.get("finished_at") is not None:
-        flags.append(AFTER_FINISH)
+    if d.get("finished_at") is not None and at > str(d.get("finished_at")):
+        flags.append(AFTER_FINISH)  # (a visit made before another phone's finish is not)
     return flags
 
 
@@ -103,14 +104,17 @@ def apply_record(ctx: Context, a: Any) -> None:
         "site_id": site_id, **given, "checkpoint_id": checkpoint.id, "skip_reason": "",
         "review": "", "review_note": "", "reviewed_by": None, "scanned_by": actor.staff_id,
         "scanned_device": actor.device_id, "flags": flags})
+    before_finish(ctx, rnd.id, a.scanned_at)
 
 
 # --- scan.answer ---------------------------------------------------------------------------
 
 def apply_answer(ctx: Context, a: Any) -> None:
     scan = ctx.get(SCAN, a.scan_id)
-    if scan is None:
-        raise Reject(UNKNOWN_SCAN, f"no visit {a.scan_id}", "scan_id")
+    # only the guard who was there answers its checklist, and a skipped checkpoint has none
+    if scan is None or scan.data.get("scanned_by") != ctx.actor.staff_id \
+            or scan.data.get("method") == "skip":
+        raise Reject(UNKNOWN_SCAN, f"no visit {a.scan_id} of yours to answer", "scan_id")
     answers = scan.data.get("answers")
     merged = {**(answers if isinstance(answers, dict) else {}), **a.answers}
     changes: dict[str, Any] = {"answers": merged, "abnormal": a.abnormal}
@@ -128,8 +132,10 @@ def apply_skip(ctx: Context, a: Any) -> None:
         raise Reject(REASON_REQUIRED, "skipping a checkpoint needs a reason", "reason")
     existing = ctx.get(SCAN, a.scan_id)
     if existing is not None:
-        if existing.data.get("skip_reason") == a.reason and \
-                existing.data.get("checkpoint_id") == a.checkpoint_id:
+        d = existing.data
+        if d.get("method") == "skip" and d.get("skip_reason") == a.reason and \
+                d.get("checkpoint_id") == a.checkpoint_id and \
+                d.get("round_id") == a.round_id and d.get("scanned_at") == a.at:
             return
         raise Reject(ALREADY_EXISTS, f"visit {a.scan_id} was recorded differently")
     rnd = round_of(ctx, a.round_id)
@@ -148,14 +154,15 @@ def apply_skip(ctx: Context, a: Any) -> None:
         "skip_reason": a.reason, "review": "pending", "review_note": "",
         "reviewed_by": None, "scanned_by": actor.staff_id, "scanned_device": actor.device_id,
         "flags": visit_flags(ctx, rnd, a.checkpoint_id, a.at, a.scan_id)})
+    before_finish(ctx, rnd.id, a.at)
 
 
 # --- scan.review ---------------------------------------------------------------------------
 
 def apply_review(ctx: Context, a: Any) -> None:
     scan = ctx.get(SCAN, a.scan_id)
-    if scan is None:
-        raise Reject(UNKNOWN_SCAN, f"no visit {a.scan_id}", "scan_id")
+    if scan is None or scan.data.get("method") != "skip":
+        raise Reject(UNKNOWN_SCAN, f"no skipped checkpoint {a.scan_id}", "scan_id")
     if a.decision == "rejected" and not a.note:
         raise Reject(REASON_REQUIRED, "rejecting a skip needs a note", "note")
     ctx.update(scan, {"review": a.decision, "review_note": a.note,

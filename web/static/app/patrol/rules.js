@@ -124,7 +124,8 @@ async function flagsOf(ctx, rnd, checkpointId, at, scanId) {
   if ((await visits(ctx, rnd.id)).some((v) => v.id !== scanId && v.data.checkpoint_id === checkpointId)) {
     flags.push("repeat");
   }
-  if (d.finished_at !== null && d.finished_at !== undefined) flags.push("after_finish");
+  // (a visit made before another phone's finish is not after it)
+  if (d.finished_at !== null && d.finished_at !== undefined && at > String(d.finished_at)) flags.push("after_finish");
   return flags;
 }
 
@@ -133,6 +134,17 @@ async function flagsOf(ctx, rnd, checkpointId, at, scanId) {
 export async function roundOutcome(ctx, rnd) {
   const seen = new Set((await visits(ctx, rnd.id)).map((v) => String(v.data.checkpoint_id)));
   return (await routeCheckpoints(ctx, rnd)).every((c) => seen.has(c)) ? "done" : "incomplete";
+}
+
+/** A visit made before another phone's finish reached the server (both offline) counts as if
+ * it had arrived first: an incomplete round it completes becomes done.
+ * @param {Context} ctx @param {string} roundId @param {string} at */
+async function beforeFinish(ctx, roundId, at) {
+  const rnd = await roundOf(ctx, roundId);
+  const finished = rnd.data.finished_at;
+  if (finished !== null && finished !== undefined && at <= String(finished) && rnd.data.status === "incomplete") {
+    ctx.update(rnd, { status: await roundOutcome(ctx, rnd) });
+  }
 }
 
 const PLAN_FIELDS = ["route_id", "schedule_id", "slot_at", "start_by", "due_by", "guard_ids"];
@@ -187,10 +199,15 @@ export const RULES = {
   },
 
   "round.start": {
+    check(a) {
+      return a.due_by !== null && a.due_by !== undefined && a.due_by < a.at
+        ? [new Problem("due_by", WINDOW_BACKWARDS)] : [];
+    },
     async apply(ctx, a) {
       const rnd = await ctx.get(ROUND, a.round_id);
       if (rnd) {
-        if (rnd.data.finished_at !== null && rnd.data.finished_at !== undefined) {
+        const finished = rnd.data.finished_at;
+        if (finished !== null && finished !== undefined && a.at > String(finished)) {
           throw new Reject(ROUND_CLOSED, `round ${a.round_id} is finished`, "round_id");
         }
         start(ctx, rnd, a.at);
@@ -227,6 +244,7 @@ export const RULES = {
       await ctx.insert(SCAN, a.scan_id, { site_id: siteId, ...given, checkpoint_id: checkpoint.id,
         skip_reason: "", review: "", review_note: "", reviewed_by: null, scanned_by: actor.staff_id,
         scanned_device: actor.device_id, flags });
+      await beforeFinish(ctx, rnd.id, a.scanned_at);
     },
   },
 
@@ -234,7 +252,10 @@ export const RULES = {
     check: answersCheck,
     async apply(ctx, a) {
       const scan = await ctx.get(SCAN, a.scan_id);
-      if (!scan) throw new Reject(UNKNOWN_SCAN, `no visit ${a.scan_id}`, "scan_id");
+      // only the guard who was there answers its checklist, and a skipped checkpoint has none
+      if (!scan || scan.data.scanned_by !== ctx.actor.staff_id || scan.data.method === "skip") {
+        throw new Reject(UNKNOWN_SCAN, `no visit ${a.scan_id} of yours to answer`, "scan_id");
+      }
       const answers = scan.data.answers;
       const merged = { ...(answers && typeof answers === "object" && !Array.isArray(answers) ? answers : {}),
         ...a.answers };
@@ -252,7 +273,9 @@ export const RULES = {
       if (!a.reason) throw new Reject(REASON_REQUIRED, "skipping a checkpoint needs a reason", "reason");
       const existing = await ctx.get(SCAN, a.scan_id);
       if (existing) {
-        if (existing.data.skip_reason === a.reason && existing.data.checkpoint_id === a.checkpoint_id) return;
+        const d = existing.data;
+        if (d.method === "skip" && d.skip_reason === a.reason && d.checkpoint_id === a.checkpoint_id
+            && d.round_id === a.round_id && d.scanned_at === a.at) return;
         throw new Reject(ALREADY_EXISTS, `visit ${a.scan_id} was recorded differently`);
       }
       const rnd = await roundOf(ctx, a.round_id);
@@ -269,13 +292,14 @@ export const RULES = {
         severity: "none", photos: [], checkpoint_id: a.checkpoint_id, skip_reason: a.reason,
         review: "pending", review_note: "", reviewed_by: null, scanned_by: actor.staff_id,
         scanned_device: actor.device_id, flags });
+      await beforeFinish(ctx, rnd.id, a.at);
     },
   },
 
   "scan.review": {
     async apply(ctx, a) {
       const scan = await ctx.get(SCAN, a.scan_id);
-      if (!scan) throw new Reject(UNKNOWN_SCAN, `no visit ${a.scan_id}`, "scan_id");
+      if (!scan || scan.data.method !== "skip") throw new Reject(UNKNOWN_SCAN, `no skipped checkpoint ${a.scan_id}`, "scan_id");
       if (a.decision === "rejected" && !a.note) throw new Reject(REASON_REQUIRED, "rejecting a skip needs a note", "note");
       ctx.update(scan, { review: a.decision, review_note: a.note, reviewed_by: ctx.actor.staff_id });
     },
@@ -312,6 +336,16 @@ export const RULES = {
       }
       const checkpoint = await ctx.get(CHECKPOINT, a.checkpoint_id);
       if (!checkpoint) throw new Reject(UNKNOWN_CHECKPOINT, `no checkpoint ${a.checkpoint_id}`, "checkpoint_id");
+      // the round and visit it names, if any: of the checkpoint's site (the visit of the round)
+      const siteId = checkpoint.data.site_id;
+      const rnd = a.round_id ? await ctx.get(ROUND, a.round_id) : null;
+      if (a.round_id && (!rnd || rnd.data.site_id !== siteId)) {
+        throw new Reject(UNKNOWN_ROUND, `no round ${a.round_id}`, "round_id");
+      }
+      const scan = a.scan_id ? await ctx.get(SCAN, a.scan_id) : null;
+      if (a.scan_id && (!scan || scan.data.site_id !== siteId || (a.round_id && scan.data.round_id !== a.round_id))) {
+        throw new Reject(UNKNOWN_SCAN, `no visit ${a.scan_id}`, "scan_id");
+      }
       await ctx.insert(INCIDENT, a.incident_id, { site_id: checkpoint.data.site_id, ...given,
         reported_by: ctx.actor.staff_id, status: "open" });
     },
