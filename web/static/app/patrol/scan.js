@@ -75,27 +75,33 @@ function noCamera(root) {
   if (code) code.focus();
 }
 
-/** @param {HTMLElement} root */
-function offerNfc(root) {
+/** "Tap NFC tag": one reader per scan screen, aborted when the screen goes (else it would
+ * stay on, and send a tag read on a later screen, once per reader).
+ * @param {HTMLElement} root @param {AbortSignal} signal */
+function offerNfc(root, signal) {
   const w = /** @type {any} */ (window);
   if (!("NDEFReader" in w)) return;
   const button = document.createElement("button");
   button.type = "button";
   button.className = "big";
   button.textContent = root.dataset.nfcLabel || "NFC";
+  /** @type {any} */
+  let reader = null;
   button.addEventListener("click", async () => {
+    if (reader) return;
     try {
-      const reader = new w.NDEFReader();
-      await reader.scan();
-      say(root, root.dataset.nfcReady || "");
+      reader = new w.NDEFReader();
       reader.addEventListener("reading", (/** @type {any} */ event) => {
         const rec = (event.message.records || []).find((/** @type {any} */ r) => r.recordType === "text");
-        if (!rec) return;
+        if (!rec || signal.aborted || !root.isConnected) return;
         const text = new TextDecoder(rec.encoding || "utf-8").decode(rec.data).trim();
         if (text) submit(root, text, "nfc");
       });
+      await reader.scan({ signal });
+      say(root, root.dataset.nfcReady || "");
     } catch (err) {
-      say(root, String(err));
+      reader = null;
+      if (!signal.aborted) say(root, String(err));
     }
   });
   root.appendChild(button);
@@ -104,7 +110,14 @@ function offerNfc(root) {
 /** Open the camera in `root` and scan until a code is read or the screen goes away.
  * @param {HTMLElement} root */
 export async function mount(root) {
-  offerNfc(root);
+  // the screen is gone (swapped, or the page left): NFC and the camera stop
+  const gone = new AbortController();
+  const watch = setInterval(() => {
+    if (!root.isConnected) gone.abort();
+  }, 500);
+  gone.signal.addEventListener("abort", () => clearInterval(watch));
+  window.addEventListener("pagehide", () => gone.abort(), { once: true });
+  offerNfc(root, gone.signal);
   const video = /** @type {HTMLVideoElement | null} */ (root.querySelector("video"));
   if (!video || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     noCamera(root);
@@ -120,7 +133,8 @@ export async function mount(root) {
     return;
   }
   const stop = () => stream.getTracks().forEach((track) => track.stop());
-  if (!root.isConnected) {
+  gone.signal.addEventListener("abort", stop);
+  if (gone.signal.aborted || !root.isConnected) {
     stop();
     return;
   }
@@ -139,17 +153,22 @@ export async function mount(root) {
   const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d", { willReadFrequently: true }));
   let busy = false;
   const timer = setInterval(async () => {
-    if (!root.isConnected) {
+    if (gone.signal.aborted || !root.isConnected) {
       clearInterval(timer);
-      stop();
+      gone.abort();
       return;
     }
     if (busy || video.readyState < 2 || !video.videoWidth) return;
     busy = true;
     try {
+      // resized only when the video's size changes: setting a canvas's size reallocates it
       const scale = Math.min(1, MAX_WIDTH / video.videoWidth);
-      canvas.width = Math.round(video.videoWidth * scale);
-      canvas.height = Math.round(video.videoHeight * scale);
+      const width = Math.round(video.videoWidth * scale);
+      const height = Math.round(video.videoHeight * scale);
+      if (canvas.width !== width || canvas.height !== height) {
+        canvas.width = width;
+        canvas.height = height;
+      }
       ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
       const token = (await decode(canvas, ctx)).trim();
       // a label just refused (another site's, retired) is not sent again and again

@@ -15,7 +15,7 @@ import { notForRole } from "../views/home.js";
 import { errorsOf, refusalText } from "./words.js";
 import { isMine, roundView, roundsAndRoutes } from "./data.js";
 import { CHECKPOINT, RULES } from "./rules.js";
-import { finishWarning, reportForm, roundScreen, roundGroups, skipForm, today } from "./views.js";
+import { finishWarning, reportForm, roundScreen, skipForm, today } from "./views.js";
 
 /**
  * @typedef {import("../router.js").Ctx} Ctx
@@ -25,6 +25,7 @@ import { finishWarning, reportForm, roundScreen, roundGroups, skipForm, today } 
  */
 
 const SHA256 = /^[0-9a-f]{64}$/;
+const SHIFT_MS = 12 * 3600000;
 
 /** Roles that patrol (set by index.js from the declarations). @type {(role: string) => boolean} */
 let patrols = () => false;
@@ -72,18 +73,17 @@ export async function storedPhotos(value) {
   return shas.filter((_s, i) => found[i]);
 }
 
-/** @param {StoredRecord} r @param {number} now @param {number} dayStart */
-function groupOf(r, now, dayStart) {
+/** Today's rounds are the guard's shift, not the calendar day: slots from 12 h ago to 12 h
+ * ahead (a night's rounds, 22:00 to 06:00, stay together across midnight; no time zone).
+ * @param {StoredRecord} r @param {number} now */
+function groupOf(r, now) {
   const d = r.data;
   const at = (/** @type {string} */ f) => Date.parse(d[f]);
   // started and not finished (the server marks one past its due time incomplete: it can
   // still be walked and finished)
   if (d.status === "in_progress" || (d.status === "incomplete" && !d.finished_at)) return "in_progress";
-  const today = at("slot_at") >= dayStart && at("slot_at") < dayStart + 86400000;
-  if (["done", "incomplete"].includes(d.status)) {
-    return d.finished_at && Date.parse(d.finished_at) >= dayStart ? "finished" : "";
-  }
-  if (!today && !(["planned", "missed"].includes(d.status) && at("slot_at") <= now && at("due_by") > now)) return "";
+  if (["done", "incomplete"].includes(d.status)) return at("finished_at") > now - SHIFT_MS ? "finished" : "";
+  if (Math.abs(at("slot_at") - now) >= SHIFT_MS && !(["planned", "missed"].includes(d.status) && at("slot_at") <= now && at("due_by") > now)) return "";
   if (d.status === "missed" || at("due_by") <= now) return "missed";
   if (at("slot_at") > now) return "upcoming";
   return at("start_by") >= now ? "due" : "late";
@@ -94,20 +94,17 @@ export async function homeScreen(ctx) {
   const session = guard(ctx);
   if (!session) return refused();
   const { rounds, routes } = await roundsAndRoutes();
-  const day = new Date(ctx.now);
-  day.setHours(0, 0, 0, 0);
   const keys = ["in_progress", "due", "late", "upcoming", "missed", "finished"];
   /** @type {Record<string, StoredRecord[]>} */
   const by = Object.fromEntries(keys.map((k) => [k, []]));
   for (const r of rounds) {
     if (!isMine(r, session.user.id)) continue;
-    const g = groupOf(r, ctx.now, day.getTime());
+    const g = groupOf(r, ctx.now);
     if (g) by[g].push(r);
   }
   for (const k of keys) by[k].sort((a, b) => String(a.data.slot_at).localeCompare(String(b.data.slot_at)));
   const v = { groups: keys.map((key) => ({ key, rounds: by[key] })), routes, now: ctx.now };
-  return { title: t("Today's rounds"), main: today(v), live: "/m/patrol",
-    fragment: ctx.target === "rounds" ? roundGroups(v) : undefined };
+  return { title: t("Today's rounds"), main: today(v), live: "/m/patrol" };
 }
 
 /** @param {Ctx} ctx @param {string} roundId @param {string} [confirmation] @returns {Promise<Screen>} */

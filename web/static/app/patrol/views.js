@@ -54,12 +54,12 @@ function roundRow(r, names, now) {
   </li>`;
 }
 
-/** The groups of rounds: swapped alone after a sync (the container refreshes itself).
+/** The groups of rounds (the screen refreshes itself after a sync: Screen.live).
  * @param {{groups: Group[], routes: StoredRecord[], now: number}} v */
-export function roundGroups(v) {
+function roundGroups(v) {
   const names = new Map(v.routes.map((r) => [r.id, String(r.data.name)]));
   const shown = v.groups.filter((g) => g.rounds.length);
-  return html`<div id="rounds" hx-get="/m/patrol" hx-trigger="synced from:body" hx-target="this" hx-swap="outerHTML" hx-disinherit="*">
+  return html`<div id="rounds">
   ${shown.length ? shown.map((g) => html`<section class="round-group" data-group="${g.key}">
     <h2>${groupTitle(g.key)} <span class="count">${g.rounds.length}</span></h2>
     <ul class="rows">${g.rounds.map((r) => roundRow(r, names, v.now))}</ul></section>`)

@@ -12,7 +12,7 @@ import { Reject } from "../kit/reject.js";
 import { record } from "../outbox.js";
 import { abnormalItems, roundView, visitView } from "./data.js";
 import { RULES, SCAN } from "./rules.js";
-import { guard, refused, save, storedPhotos } from "./screens.js";
+import { guard, refused, roundScreenFor, storedPhotos } from "./screens.js";
 import { itemForm, scanScreen, visitScreen } from "./visit_views.js";
 import { errorsOf, refusalText } from "./words.js";
 
@@ -108,6 +108,28 @@ function isAbnormal(items, answers, severity) {
   return abnormalItems(items, answers).length > 0 || (Boolean(severity) && severity !== "none");
 }
 
+/** Save a scan.answer; "not normal" is worked out in its transaction, from what is stored
+ * then: two answers tapped at once must not each judge from what they read before it.
+ * @param {Ctx} ctx @param {import("../session.js").Session} session
+ * @param {Record<string, any>} args @param {Item[]} items @param {string[]} [photos]
+ * @returns {Promise<Record<string, any>>} the visit's answers after it */
+async function saveAnswer(ctx, session, args, items, photos = []) {
+  /** @type {Record<string, any>} */
+  let saved = {};
+  await inTx("readwrite", async (tx) => {
+    const cur = await tx.record(SCAN, args.scan_id);
+    /** @type {Record<string, any>} */
+    const d = cur ? cur.data : {};
+    args.abnormal = isAbnormal(items, { ...d.answers, ...args.answers }, args.severity ?? d.severity);
+    const { outcome } = await record(tx, session, "scan.answer", args, { blobs: photos, now: ctx.now });
+    if (outcome.reject) throw outcome.reject;
+    const after = await tx.record(SCAN, args.scan_id);
+    if (after) saved = after.data.answers;
+  }, "strict");
+  ctx.afterWrite();
+  return saved;
+}
+
 /** One checklist answer, saved on its tap; the response is the item again.
  * @param {Ctx} ctx @returns {Promise<Screen>} */
 export async function answerSubmit(ctx) {
@@ -118,31 +140,23 @@ export async function answerSubmit(ctx) {
   const item = items.find((i) => i.id === form.get("item"));
   if (!scan || !item) return visitScreenFor(ctx, ctx.params.id, {}, {});
   const value = valueOf(item, form.get("value") || "");
-  const before = scan.data.answers && typeof scan.data.answers === "object" ? scan.data.answers : {};
   if (value === null) {
-    return { title: "", main: html``, fragment: itemForm(scan.id, item, before) };
+    return { title: "", main: html``, fragment: itemForm(scan.id, item, scan.data.answers || {}) };
   }
-  const answers = { ...before, [item.id]: value };
-  const args = { scan_id: scan.id, answers: { [item.id]: value },
-    abnormal: isAbnormal(items, answers, scan.data.severity), note: null, severity: null, photos: null };
-  let saved = answers;
+  const args = { scan_id: scan.id, answers: { [item.id]: value }, abnormal: false, note: null, severity: null, photos: null };
+  let saved;
   try {
-    await inTx("readwrite", async (tx) => {
-      const { outcome } = await record(tx, session, "scan.answer", args, { now: ctx.now });
-      if (outcome.reject) throw outcome.reject;
-      const after = await tx.record(SCAN, scan.id);
-      if (after) saved = after.data.answers;
-    }, "strict");
+    saved = await saveAnswer(ctx, session, args, items);
   } catch (err) {
     if (err instanceof Reject) return visitScreenFor(ctx, scan.id, {}, { note: refusalText(err) });
     throw err;
   }
-  ctx.afterWrite();
   return { title: "", main: html``, fragment: itemForm(scan.id, item, saved, true) };
 }
 
 /** Note, severity and photos of the visit (a photo is required when an item that asks for
- * one is not normal). @param {Ctx} ctx @returns {Promise<Screen>} */
+ * one is not normal). "Done here" sends this form too (next=1): what was typed or added is
+ * saved, not lost, on the way to the round. @param {Ctx} ctx @returns {Promise<Screen>} */
 export async function anomalySubmit(ctx) {
   const session = guard(ctx);
   if (!session) return refused();
@@ -155,15 +169,20 @@ export async function anomalySubmit(ctx) {
   const args = { scan_id: scan.id, answers: {}, abnormal: isAbnormal(items, answers, values.severity),
     note: values.note, severity: values.severity, photos };
   const errors = errorsOf(problems("scan.answer", args, RULES["scan.answer"].check).problems);
-  if (!photos.length && abnormalItems(items, answers).some((i) => i.photo_if_abnormal)) {
+  const next = form.get("next") === "1";
+  if (!next && !photos.length && abnormalItems(items, answers).some((i) => i.photo_if_abnormal)) {
     errors.photos = t("Not normal: a photo is required. Add it below.");
   }
   if (Object.keys(errors).length) return visitScreenFor(ctx, scan.id, values, errors);
-  try {
-    await save(ctx, session, "scan.answer", args, photos);
-  } catch (err) {
-    if (err instanceof Reject) return visitScreenFor(ctx, scan.id, values, { note: refusalText(err) });
-    throw err;
+  const d = scan.data;
+  if (!next || values.note !== (d.note || "") || values.severity !== (d.severity || "none") || String(photos) !== String(d.photos || [])) {
+    try {
+      await saveAnswer(ctx, session, args, items, photos);
+    } catch (err) {
+      if (err instanceof Reject) return visitScreenFor(ctx, scan.id, values, { note: refusalText(err) });
+      throw err;
+    }
   }
+  if (next) return { ...(await roundScreenFor(ctx, d.round_id)), headers: { "HX-Push-Url": `/m/patrol/rounds/${d.round_id}` } };
   return visitScreenFor(ctx, scan.id, {}, {}, t("Saved on this phone; it syncs by itself."));
 }

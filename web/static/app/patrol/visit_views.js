@@ -66,23 +66,25 @@ export function itemForm(scanId, item, answers, saved = false) {
   const bad = abnormalAnswer(item, v);
   const action = `/m/patrol/scans/${scanId}/answer`;
   const pressed = (/** @type {unknown} */ x) => (v === x ? "true" : "false");
+  // a typed answer is saved when the field is left, as well as by "Save"
+  const typed = !["yesno", "choice"].includes(item.type);
   let control;
   if (item.type === "yesno") {
-    control = html`<div class="actions"><button type="submit" name="value" value="yes" aria-pressed="${pressed(true)}">${t("Yes")}</button>
-      <button type="submit" name="value" value="no" aria-pressed="${pressed(false)}">${t("No")}</button></div>`;
+    control = html`<div class="actions"><button type="submit" name="value" value="yes" id="b-${item.id}-yes" aria-pressed="${pressed(true)}">${t("Yes")}</button>
+      <button type="submit" name="value" value="no" id="b-${item.id}-no" aria-pressed="${pressed(false)}">${t("No")}</button></div>`;
   } else if (item.type === "choice") {
-    control = html`<div class="actions">${(item.choices || []).map((c) => html`<button type="submit" name="value" value="${c}" aria-pressed="${pressed(c)}">${c}</button>`)}</div>`;
+    control = html`<div class="actions">${(item.choices || []).map((c, i) => html`<button type="submit" name="value" value="${c}" id="b-${item.id}-${i}" aria-pressed="${pressed(c)}">${c}</button>`)}</div>`;
   } else {
     const range = item.type === "number" && item.min !== undefined && item.max !== undefined
       ? t("Normal: {min}–{max} {unit}", { min: item.min, max: item.max, unit: item.unit || "" }) : "";
     control = html`<div class="row"><input id="a-${item.id}" name="value" type="${item.type === "number" ? "number" : "text"}"
       ${item.type === "number" ? html`step="any" inputmode="decimal"` : html`maxlength="500"`}
       value="${v ?? ""}" aria-labelledby="l-${item.id}"${range ? html` aria-describedby="r-${item.id}"` : ""}>
-      <button type="submit">${t("Save")}</button></div>
+      <button type="submit" id="b-${item.id}">${t("Save")}</button></div>
       ${range ? html`<p class="help muted" id="r-${item.id}">${range}</p>` : ""}`;
   }
   return html`<form class="check-item${bad ? " is-abnormal" : ""}" id="item-${item.id}" data-item="${item.id}" method="post" action="${action}"
-    hx-post="${action}" hx-target="this" hx-swap="outerHTML">
+    hx-post="${action}" hx-target="this" hx-swap="outerHTML"${typed ? html` hx-trigger="change, submit"` : ""}>
     <input type="hidden" name="item" value="${item.id}">
     <p class="item-label" id="l-${item.id}"><strong>${item.label}</strong>
       ${v !== undefined && v !== "" ? html`<span class="badge ${bad ? "is-alert" : "ok"}" data-answer>${answerText(item, v)}${bad ? ` · ${t("Not normal")}` : ""}</span>` : ""}
@@ -121,6 +123,6 @@ export function visitScreen(v) {
     <button type="submit" id="anomaly-submit">${t("Save note and photos")}</button>
   </form></section>
   <p class="actions">
-    <a class="button primary big" id="back-to-round" href="/m/patrol/rounds/${d.round_id}">${t("Done here: next checkpoint")}</a>
+    <button type="submit" form="anomaly-form" name="next" value="1" class="primary big" id="back-to-round">${t("Done here: next checkpoint")}</button>
     <a class="button" href="/m/patrol/report?round=${d.round_id}&amp;scan=${v.scan.id}">${t("Report a problem")}</a></p>`;
 }
