@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 ENTRY = "app/sw.js"
 BUNDLE = "app/sw.bundle.js"
-MODULES = "__caretaker_modules"
+MODULES = "__m"  # the joined modules' exports, by path (no app module uses the name)
 
 _FROM = r"""\s*from\s*["'](?P<spec>[^"']+)["']\s*;"""
 IMPORT_NAMED = re.compile(r"^import\s*\{(?P<names>[^}]*)\}" + _FROM, re.M)
@@ -132,7 +132,7 @@ def bundle(read: Callable[[str], str], url_of: Callable[[str], str],
     out = [f"// the staff app's worker modules, joined (server/app_shell/bundle.py)\n"
            f"const {MODULES} = {{}};\n"]
     for rel in order:
-        out.append(f"// {rel}\n{_ref(rel)} = (() => {{\n{parts[rel][0]}\n}})();\n")
+        out.append(f"{_ref(rel)} = (() => {{\n{parts[rel][0]}\n}})();\n")
     names = re.findall(r"^export\s+(?:async\s+function|function|const|let|class)\s+([\w$]+)",
                        read(entry), re.M)
     out.append(f"export const {{ {', '.join(names)} }} = {_ref(entry)};\n")

@@ -4,8 +4,9 @@ indentation.
 The modules carry their documentation (JSDoc for the type check, the reasons behind the
 code): a third of their bytes. A phone fetches every module before its first use, and the
 bar is 80 KB compressed for the whole shell, so lines that hold only a comment are left out
-when serving, and so is the indentation of code lines — nothing else changes (code, and the
-text inside template literals with its indentation, stay as written).
+when serving, and so are empty lines and indentation (of code, and of the HTML in ``html``
+templates) — nothing else changes (code, and the text of other template literals, stay as
+written).
 ``tests/unit/test_app_worker.py`` checks that every slimmed module still parses and that
 nothing but comments and indentation went. Stylesheets lose their comments and spare white
 space the same way (:func:`css_without_comments`)."""
@@ -45,7 +46,7 @@ def without_comments(source: str) -> str:
     """``source`` without the lines that are only a comment (``// …``, ``/* … */`` and JSDoc
     blocks that start a line), outside template literals."""
     out: list[str] = []
-    in_block = in_template = False
+    in_block = in_template = in_html = False
     for line in source.splitlines():
         text = line.strip()
         if in_block:
@@ -67,10 +68,15 @@ def without_comments(source: str) -> str:
                     continue
                 line = rest
         code = line if in_template else _code_part(line)
-        kept = line if in_template else line.lstrip()  # indentation means nothing to JS
-        if len(_BACKTICK.findall(code)) % 2:
+        # indentation means nothing to JS, nor to the HTML of an html`…` template (no <pre>
+        # in the app); any other template literal keeps its text exactly
+        kept = line if in_template and not in_html else line.lstrip()
+        if kept or in_template:  # nor do empty lines (a template literal keeps its own)
+            out.append(kept)
+        ticks = [m.start() for m in _BACKTICK.finditer(code)]
+        if len(ticks) % 2:
             in_template = not in_template
-        out.append(kept)
+            in_html = in_template and code[:ticks[-1]].endswith("html")
     return "\n".join(out) + "\n"
 
 

@@ -100,6 +100,9 @@ def test_a_template_literal_keeps_its_comment_like_lines() -> None:
     source = "const a = `\n// not a comment\n/* nor this */\n`; // gone\n// gone too\nx();\n"
     kept = "const a = `\n// not a comment\n/* nor this */\n`; // gone\nx();\n"
     assert without_comments(source) == kept
-    # indentation goes, except inside a template literal (its text is the page's)
+    # indentation goes, except inside a template literal other than html`…` (HTML does not
+    # mind it; other text keeps it)
     source = "  if (a) {\n    b(`\n  <p>\n    x</p>`);\n  }\n"
     assert without_comments(source) == "if (a) {\nb(`\n  <p>\n    x</p>`);\n}\n"
+    source = "  c(html`<ul>\n    <li>${a}</li>\n  </ul>`);\n  d();\n"
+    assert without_comments(source) == "c(html`<ul>\n<li>${a}</li>\n</ul>`);\nd();\n"

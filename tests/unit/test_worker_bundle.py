@@ -32,11 +32,11 @@ def test_the_worker_bundle_parses_and_holds_every_worker_module(tmp_path: Path) 
     done = subprocess.run(["node", "--check", str(out)], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr[-800:]
-    joined = set(re.findall(r"^// (app/\S+\.js)$", text, re.M))
+    joined = set(re.findall(r'^__m\["(app/\S+\.js)"\] = ', text, re.M))
     assert {"app/sw.js", "app/db.js", "app/keys/screens.js", "app/patrol/screens.js",
             "app/kit/declarations.js"} <= joined
     assert "app/page.js" not in joined and "app/patrol/scan.js" not in joined  # page-side
-    assert text.rstrip().endswith('export const { start } = __caretaker_modules["app/sw.js"];')
+    assert text.rstrip().endswith('export const { start } = __m["app/sw.js"];')
     # the worker imports the bundle, under the modules' shared hash
     a = assets()
     assert a.module_urls() == [f"/v/{a.app_hash}/{BUNDLE}"]
