@@ -14,13 +14,13 @@ import base64
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Staff, StaffSite
 from server.demo import patrol_history
+from server.demo.patrol_history import SitePatrol
 from server.estate.tables import Building, Site
 from server.patrol import planner
 from server.patrol.tables import PatrolChecklist, PatrolCheckpoint, PatrolRoute, PatrolSchedule
@@ -114,20 +114,6 @@ NIGHT_GUARDS = (
     # username, display name, site index
     ("hyg-night", "何志強", 0), ("jht-guard1", "梁國華", 1), ("jht-guard2", "麥振邦", 1),
 )
-
-
-@dataclass
-class SitePatrol:
-    """One site's patrol set-up, as the history needs it."""
-
-    site_id: str
-    space: str
-    guards: list[str]
-    checklists: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> items, name
-    checkpoints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> row values
-    routes: dict[str, tuple[list[str], int]] = field(default_factory=dict)  # id -> cps, min
-    route_ids: dict[str, str] = field(default_factory=dict)  # night, car, day -> id
-    schedules: list[tuple[planner.Schedule, int, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _token(rng: random.Random) -> str:

@@ -16,8 +16,9 @@ import struct
 import uuid
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from piccolo.columns import JSON
@@ -29,8 +30,21 @@ from server.sync.blobs import UPLOAD_NS
 from server.sync.store import BLOB_REF_NS
 from server.sync.tables import Blob, BlobRef, BlobUpload
 
-if TYPE_CHECKING:
-    from server.demo.patrol import SitePatrol
+
+@dataclass
+class SitePatrol:
+    """One site's patrol set-up, as the history needs it."""
+
+    site_id: str
+    space: str
+    guards: list[str]
+    checklists: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> items, name
+    checkpoints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> row values
+    routes: dict[str, tuple[list[str], int]] = field(default_factory=dict)  # id -> cps, min
+    route_ids: dict[str, str] = field(default_factory=dict)  # night, car, day -> id
+    schedules: list[tuple[planner.Schedule, int, tuple[str, ...]]] = field(default_factory=list)
+
+
 
 MISSED, LATE_START, SLOW, INCOMPLETE = 0.05, 0.07, 0.05, 0.04
 SKIPPED, TYPED, ANOMALY, SYNCED_LATE = 0.02, 0.10, 0.01, 0.08

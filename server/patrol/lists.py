@@ -16,55 +16,15 @@ from typing import Any
 from server.accounts.schemas import CurrentUser
 from server.estate.tables import Building
 from server.lib.i18n import gettext as _
-from server.lib.queries import as_id, json_value, scope, sites_of
+from server.lib.queries import as_id, json_value, scope
 from server.patrol import labels
+from server.patrol.list_base import PatrolList, chosen_site, site_choices
+from server.patrol.route_lists import ROUTE_LIST, SCHEDULE_LIST
 from server.patrol.tables import PatrolChecklist, PatrolCheckpoint, PatrolRetiredTag
 from server.refdata.options import building_groups
-from server.refdata.spec import Col, Filter, Input, RefList, Submission
-from server.review.queries import history
+from server.refdata.spec import Col, Input, RefList, Submission
 from server.sync.tables import AuditEntry
 from sync.domains.patrol.records import CHECKLIST_TYPE, CHECKPOINT_TYPE
-
-SITE_FILTER = Filter("site", "Site", everything="All my sites")
-NAV = "office/patrol/_nav.html"
-
-
-async def site_choices(user: CurrentUser) -> list[tuple[str, str]]:
-    return [("", _("Choose a site")),
-            *((s["id"], f"{s['code']} · {s['name']}") for s in await sites_of(user))]
-
-
-def chosen_site(user: CurrentUser, form: Submission, row: Mapping[str, Any] | None
-                ) -> str | None:
-    """The record's site: its own when editing, else the form's (one of the user's)."""
-    if row is not None:
-        return str(row["site"])
-    site = as_id(form.values.get("site_id"))
-    if site is None or not user.can_see_site(site):
-        form.error("site", _("Choose one of your sites."))
-        return None
-    return site
-
-
-async def one_site_default(user: CurrentUser, form: dict[str, Any]) -> dict[str, Any]:
-    sites = await sites_of(user)
-    if not form.get("site") and len(sites) == 1:
-        form["site"] = sites[0]["id"]
-    return form
-
-
-class PatrolList(RefList):
-    """What the patrol lists share: supervisors keep their own sites' set-up too."""
-
-    writers = "office"
-    nav_template = NAV
-    filters = (SITE_FILTER,)
-
-    async def blank_form(self, user: CurrentUser, query: Mapping[str, str]) -> dict[str, Any]:
-        return await one_site_default(user, await super().blank_form(user, query))
-
-    async def detail(self, user: CurrentUser, row: Mapping[str, Any]) -> dict[str, Any]:
-        return {"history": await history(self.type.name, str(row["id"]))}
 
 
 class CheckpointList(PatrolList):
@@ -245,10 +205,4 @@ CHECKPOINT_LIST = CheckpointList()
 CHECKLIST_LIST = ChecklistList()
 
 
-def _lists() -> tuple[RefList, ...]:
-    from server.patrol.route_lists import ROUTE_LIST, SCHEDULE_LIST
-
-    return (CHECKPOINT_LIST, CHECKLIST_LIST, ROUTE_LIST, SCHEDULE_LIST)
-
-
-LISTS: tuple[RefList, ...] = _lists()
+LISTS: tuple[RefList, ...] = (CHECKPOINT_LIST, CHECKLIST_LIST, ROUTE_LIST, SCHEDULE_LIST)

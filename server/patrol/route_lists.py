@@ -12,7 +12,7 @@ from server.accounts.schemas import CurrentUser
 from server.accounts.tables import StaffSite
 from server.lib.i18n import gettext as _
 from server.lib.queries import as_id, json_value, scope
-from server.patrol.lists import PatrolList, chosen_site, site_choices
+from server.patrol.list_base import PatrolList, chosen_site, site_choices
 from server.patrol.tables import PatrolCheckpoint, PatrolRoute, PatrolSchedule
 from server.refdata.spec import Col, Input, Submission
 from sync.domains.patrol.records import HHMM_PATTERN, ROUTE_TYPE, SCHEDULE_TYPE
