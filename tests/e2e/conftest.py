@@ -293,3 +293,17 @@ def office(browser: Any, server: Server) -> Iterator[Office]:
     o.close()
 
 
+@pytest.fixture
+def camera_phone(server: Server, tmp_path: Path) -> Iterator[Any]:
+    """A guard's phone with a fake camera (:class:`tests.e2e.patrol_camera.CameraPhone`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.patrol_camera import CameraPhone
+
+    with sync_playwright() as p:
+        cam = CameraPhone(p, server, tmp_path / "profile")
+        try:
+            yield cam
+        finally:
+            cam.close()
+            cam.network.close()

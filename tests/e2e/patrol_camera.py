@@ -9,8 +9,12 @@ Y=16 and light ones at Y=235 on a grey background, the label a little off centre
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import segno
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Phone, Server
+from tests.e2e.network import NetworkSwitch
 
 WIDTH, HEIGHT = 640, 480
 HEADER = f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F30:1 Ip A1:1 C420\n".encode()
@@ -41,3 +45,42 @@ def write_y4m(path: Path, text: str, frames: int = 6) -> Path:
             f.write(b"FRAME\n")
             f.write(frame)
     return path
+
+
+class CameraPhone:
+    """A guard's phone: a persistent Chromium profile relaunched with a given fake video,
+    behind one network switch (the same origin across launches)."""
+
+    def __init__(self, playwright: Any, server: Server, profile: Path) -> None:
+        self.playwright = playwright
+        self.server = server
+        self.profile = profile
+        self.network = NetworkSwitch(server.port)
+        self.phone: Phone | None = None
+
+    def launch(self, video: Path, *, offline: bool) -> Phone:
+        context = self.playwright.chromium.launch_persistent_context(
+            str(self.profile), executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+                  "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-video-capture={video}"],
+            viewport={"width": 360, "height": 740}, timezone_id="Asia/Hong_Kong",
+            locale="zh-HK", has_touch=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        phone = Phone.__new__(Phone)
+        phone.server = self.server
+        phone.network = self.network
+        phone.base = f"http://127.0.0.1:{self.network.port}"
+        phone.context = context
+        phone.errors = []
+        if offline:
+            context.set_offline(True)
+        phone.page = context.pages[0] if context.pages else context.new_page()
+        phone.page.on("pageerror", lambda e: phone.errors.append(f"pageerror: {e}"))
+        self.phone = phone
+        return phone
+
+    def close(self) -> None:
+        if self.phone is not None:
+            self.phone.context.close()
+            self.phone = None

@@ -16,23 +16,18 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.e2e.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    TIMEOUT_MS,
     Office,
     Phone,
     Phones,
     Server,
 )
-from tests.e2e.network import NetworkSwitch
-from tests.e2e.patrol_camera import write_y4m
+from tests.e2e.patrol_camera import CameraPhone, write_y4m
 from tests.e2e.seed import PATROL_ROUTE
 from tests.e2e.test_key_loans_offline import _big_png
 from tests.e2e.test_screens import NO_SIDEWAYS_SCROLL, _axe
@@ -58,58 +53,6 @@ def _measures(page: Any, prefix: str, suffix: str = "") -> list[float]:
         "([p, s]) => performance.getEntriesByType('measure')"
         ".filter(m => m.name.startsWith(p) && m.name.endsWith(s)).map(m => m.duration)",
         [prefix, suffix]))
-
-
-class CameraPhone:
-    """A guard's phone: a persistent Chromium profile relaunched with a given fake video,
-    behind one network switch (the same origin across launches)."""
-
-    def __init__(self, playwright: Any, server: Server, profile: Path) -> None:
-        self.playwright = playwright
-        self.server = server
-        self.profile = profile
-        self.network = NetworkSwitch(server.port)
-        self.phone: Phone | None = None
-
-    def launch(self, video: Path, *, offline: bool) -> Phone:
-        context = self.playwright.chromium.launch_persistent_context(
-            str(self.profile), executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
-                  "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-video-capture={video}"],
-            viewport={"width": 360, "height": 740}, timezone_id="Asia/Hong_Kong",
-            locale="zh-HK", has_touch=True)
-        context.set_default_timeout(TIMEOUT_MS)
-        phone = Phone.__new__(Phone)
-        phone.server = self.server
-        phone.network = self.network
-        phone.base = f"http://127.0.0.1:{self.network.port}"
-        phone.context = context
-        phone.errors = []
-        if offline:
-            context.set_offline(True)
-        phone.page = context.pages[0] if context.pages else context.new_page()
-        phone.page.on("pageerror", lambda e: phone.errors.append(f"pageerror: {e}"))
-        self.phone = phone
-        return phone
-
-    def close(self) -> None:
-        if self.phone is not None:
-            self.phone.context.close()
-            self.phone = None
-
-
-@pytest.fixture
-def camera_phone(server: Server, tmp_path: Path) -> Iterator[CameraPhone]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        cam = CameraPhone(p, server, tmp_path / "profile")
-        try:
-            yield cam
-        finally:
-            cam.close()
-            cam.network.close()
 
 
 def _scan_with_camera(phone: Phone, round_id: str, code: str) -> None:

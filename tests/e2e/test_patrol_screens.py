@@ -264,3 +264,4 @@ def test_two_answers_tapped_at_once_keep_the_visit_not_normal(phones: Phones) ->
     assert stop.get_attribute("data-state") == "visited"
     assert stop.locator(".badge.is-alert").count() == 1  # "not normal"
     assert not phone.errors, phone.errors
+

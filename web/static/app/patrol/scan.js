@@ -15,6 +15,7 @@
 
 const FRAME_MS = 150;
 const MAX_WIDTH = 640;
+const MEASURED_FRAMES = 50;
 const JSQR_URL = new URL("../../vendor/jsqr/jsQR.js", import.meta.url).href;
 
 /** @typedef {(data: Uint8ClampedArray, w: number, h: number, o?: object) => ({data: string} | null)} JsQR */
@@ -35,11 +36,14 @@ async function decoder() {
   await import(JSQR_URL); // the UMD build sets window.jsQR
   /** @type {JsQR} */
   const jsQR = w.jsQR;
+  let measured = 0; // the first frames only: a screen left open must not pile entries up
   return async (canvas, ctx) => {
     const t0 = performance.now();
     const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
     const code = jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-    performance.measure("patrol jsqr decode", { start: t0, end: performance.now() });
+    if (measured++ < MEASURED_FRAMES) {
+      performance.measure("patrol jsqr decode", { start: t0, end: performance.now() });
+    }
     return code ? code.data : "";
   };
 }
@@ -104,6 +108,7 @@ function offerNfc(root, signal) {
       if (!signal.aborted) say(root, String(err));
     }
   });
+  signal.addEventListener("abort", () => button.remove());
   root.appendChild(button);
 }
 
@@ -117,6 +122,18 @@ export async function mount(root) {
   }, 500);
   gone.signal.addEventListener("abort", () => clearInterval(watch));
   window.addEventListener("pagehide", () => gone.abort(), { once: true });
+  // the phone locked or the app in the background: the camera stops (the battery at 2 a.m.)
+  // and opens again when the screen is back
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "hidden") return;
+    gone.abort();
+    const back = () => {
+      if (document.visibilityState !== "visible") return;
+      document.removeEventListener("visibilitychange", back);
+      if (root.isConnected) mount(root);
+    };
+    document.addEventListener("visibilitychange", back);
+  }, { signal: gone.signal });
   offerNfc(root, gone.signal);
   const video = /** @type {HTMLVideoElement | null} */ (root.querySelector("video"));
   if (!video || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
