@@ -265,3 +265,28 @@ def test_two_answers_tapped_at_once_keep_the_visit_not_normal(phones: Phones) ->
     assert stop.locator(".badge.is-alert").count() == 1  # "not normal"
     assert not phone.errors, phone.errors
 
+
+NFC_REFUSED = """
+window.NDEFReader = class extends EventTarget {
+  async scan() { throw new DOMException('NFC permission request denied.', 'NotAllowedError'); }
+};
+"""
+
+
+def test_nfc_refused_says_so_in_the_guards_words(phones: Phones) -> None:
+    phone = phones()
+    phone.context.add_init_script(NFC_REFUSED)
+    phone.sign_in("guard")
+    phone.offline()
+    page = phone.page
+    round_url = _typed_visit(phone, "E2E-CP1")
+    phone.goto(f"{round_url}/scan")
+    page.wait_for_selector(".scanner.is-off")
+    page.locator(".scanner button.big").click()
+    state = page.locator("[data-scan-state]")
+    page.wait_for_function("() => document.querySelector('[data-scan-state]').textContent"
+                           ".includes('NFC')")
+    assert "這裡無法使用 NFC" in state.inner_text()
+    assert "NotAllowedError" not in state.inner_text() and "denied" not in state.inner_text()
+    assert not phone.errors, phone.errors
+

@@ -105,7 +105,7 @@ function offerNfc(root, signal) {
       say(root, root.dataset.nfcReady || "");
     } catch (err) {
       reader = null;
-      if (!signal.aborted) say(root, String(err));
+      if (!signal.aborted) say(root, root.dataset.nfcError || String(err));
     }
   });
   signal.addEventListener("abort", () => button.remove());

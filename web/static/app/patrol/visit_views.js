@@ -32,6 +32,7 @@ export function scanScreen(v) {
     "data-looking": t("Point the camera at the checkpoint's QR label."),
     "data-nfc-label": t("Tap NFC tag"),
     "data-nfc-ready": t("Hold the phone to the tag."),
+    "data-nfc-error": t("NFC cannot be used here. Scan the QR label or type the code."),
   });
   return html`<h1>${t("Scan a checkpoint")}</h1>
   <p class="muted">${v.name}</p>
