@@ -21,7 +21,7 @@ ITEMS = [{"id": "i1", "label": "Pressure", "type": "number", "min": 2, "max": 8,
          {"id": "i2", "label": "Exit clear", "type": "yesno"}]
 
 
-def _space(site: str) -> str:
+def patrol_space(site: str) -> str:
     return space_of("checkpoint", site)
 
 
@@ -31,7 +31,7 @@ async def checkpoint(site: str, code: str, *, checklist: str | None = None,
     await PatrolCheckpoint.insert(PatrolCheckpoint(
         id=cid, site=site, code=code, name=f"{code} 位置", floor="G", place="大堂",
         kind="hose_reel", token=token, checklist=checklist, active=active,
-        space=_space(site), version=1))
+        space=patrol_space(site), version=1))
     return cid, token
 
 
@@ -43,7 +43,7 @@ async def patrol_estate(factory: Any) -> Estate:
     desk = await factory.staff("desk", role="front_desk", sites=(a,))
     checklist = str(uuid.uuid4())
     await PatrolChecklist.insert(PatrolChecklist(
-        id=checklist, site=a, name="消防巡查", items=ITEMS, space=_space(a), version=1))
+        id=checklist, site=a, name="消防巡查", items=ITEMS, space=patrol_space(a), version=1))
     p1, t1 = await checkpoint(a, "CP-01", checklist=checklist)
     p2, t2 = await checkpoint(a, "CP-02", checklist=checklist)
     p3, t3 = await checkpoint(a, "CP-03")
@@ -51,7 +51,7 @@ async def patrol_estate(factory: Any) -> Estate:
     route = str(uuid.uuid4())
     await PatrolRoute.insert(PatrolRoute(
         id=route, site=a, name="夜更路線", checkpoint_ids=[p1, p2, p3], ordered=True,
-        expected_minutes=30, space=_space(a), version=1))
+        expected_minutes=30, space=patrol_space(a), version=1))
     return Estate(a=a, b=b, boss=boss, guard=guard, desk=desk, checklist=checklist,
                   p1=p1, p2=p2, p3=p3, pb=pb, t1=t1, t2=t2, t3=t3, tb=tb, route=route)
 
@@ -67,7 +67,7 @@ async def a_round(e: Estate, *, slot: datetime, status: str = "planned", late: b
         started_at=slot if started or finished else None,
         started_by=e.guard if started or finished else None,
         finished_at=slot + timedelta(minutes=40) if finished else None,
-        finished_by=e.guard if finished else None, space=_space(site or e.a), version=1))
+        finished_by=e.guard if finished else None, space=patrol_space(site or e.a), version=1))
     return rid
 
 

@@ -21,10 +21,10 @@ from tests.factories import csrf_from
 from tests.integration import sync_support as ss
 from tests.integration.office_keys_support import Estate
 from tests.integration.patrol_office_support import (
-    _space,
     a_round,
     hours_ago,
     patrol_estate,
+    patrol_space,
     sign_in_en,
 )
 
@@ -38,7 +38,7 @@ async def _off_route_checkpoint(site: str, cid: str, code: str) -> str:
     token = uuid.uuid4().hex[:24]
     await PatrolCheckpoint.insert(PatrolCheckpoint(
         id=cid, site=site, code=code, name=f"{code} 位置", floor="1", place="後樓梯",
-        kind="other", token=token, space=_space(site), version=1))
+        kind="other", token=token, space=patrol_space(site), version=1))
     return token
 
 
