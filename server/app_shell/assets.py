@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from server.app_shell.bundle import BUNDLE, bundle
+from server.app_shell.domain_sets import DOMAINS_MODULE, bundle_rel, domains_module, domains_of
 from server.app_shell.slim import css_without_comments, without_comments
 from server.lib.headers import CSP
 from server.lib.i18n import LANGUAGES, LOCALE_DIR, PHONE_AREAS, catalog
@@ -69,9 +70,10 @@ class Assets:
     def url(self, rel: str) -> str:
         return f"/v/{self.hashes[rel]}/{rel}"
 
-    def module_urls(self) -> list[str]:
-        """What the worker imports: its modules joined in one file (:mod:`.bundle`)."""
-        return [self.url(BUNDLE)]
+    def bundle_url(self, domains: tuple[str, ...]) -> str:
+        """The worker's modules of a domain set joined in one file (:mod:`.bundle`,
+        :mod:`.domain_sets`): named by the app modules' hash."""
+        return f"/v/{self.app_hash}/{bundle_rel(domains)}"
 
     def i18n_url(self, language: str) -> str:
         return f"/i18n/{language}.json?v={self.i18n_hashes[language]}"
@@ -91,6 +93,8 @@ class Assets:
     def path_for(self, digest: str, rel: str) -> Path | None:
         """The file behind ``/v/<digest>/<rel>`` when the digest is the current one (the
         bundle has no file: its path only names its media type)."""
+        if domains_of(rel) is not None:
+            return STATIC / BUNDLE if digest == self.app_hash else None
         if self.hashes.get(rel) != digest:
             return None
         return STATIC / rel
@@ -98,8 +102,9 @@ class Assets:
     def module_body(self, rel: str) -> bytes | None:
         """An app module as served (without its comment lines: :mod:`.slim`), or the
         worker's modules joined (:data:`BUNDLE`); None for other files."""
-        if rel == BUNDLE:
-            return worker_bundle()
+        domains = domains_of(rel)
+        if domains is not None:
+            return worker_bundle(domains)
         if rel in PAGE_ASSETS and rel.endswith(".css"):
             return slim_css(rel)
         if not (rel.startswith("app/") and rel.endswith(".js")):
@@ -118,10 +123,16 @@ def slim_css(rel: str) -> bytes:
 
 
 @cache
-def worker_bundle() -> bytes:
-    """The worker's modules in one file, each as served (:func:`slim_module`)."""
+def worker_bundle(domains: tuple[str, ...]) -> bytes:
+    """The worker's modules with ``domains``' in one file, each as served
+    (:func:`slim_module`)."""
     a = assets()
-    return bundle(lambda rel: slim_module(rel).decode(), a.url).encode()
+
+    def read(rel: str) -> str:
+        source = slim_module(rel).decode()
+        return domains_module(domains, source) if rel == DOMAINS_MODULE else source
+
+    return bundle(read, a.url).encode()
 
 
 def _app_modules() -> list[Path]:

@@ -159,17 +159,29 @@ class Phone:
         self.page.goto(self.base + path)
         self.page.wait_for_selector("body:not([data-boot]) #main")
 
-    def sign_in(self, username: str, password: str = PASSWORD) -> None:
+    def sign_in(self, username: str, password: str = PASSWORD, domains: bool = True) -> None:
         page = self.page
         self.goto("/m/signin")
         page.fill("#f-username", username)
         page.fill("#f-password", password)
         page.click("form[action='/m/signin'] button[type=submit]")
-        # the first sync shows its progress (pull pages: sent of total), then the home screen
-        page.wait_for_selector("#first-sync progress")
+        # the first sync shows its progress (pull pages: sent of total); the worker that
+        # carries this person's domains takes over (server/app_shell/domain_sets.py) and the
+        # page reloads on it; then the home screen
+        page.wait_for_selector("#first-sync progress, #sync-status")
+        if domains:
+            self.wait_domains()
         page.wait_for_function(
             "() => location.pathname === '/m/' && !!document.querySelector('#sync-status')"
             " && document.querySelector('#sync-status').dataset.state !== 'never'")
+
+    def wait_domains(self) -> None:
+        """Until the page is controlled by the worker of the domains it was told to carry."""
+        self.page.wait_for_function(
+            "() => { const c = navigator.serviceWorker.controller;"
+            " const want = localStorage.getItem('caretaker.domains');"
+            " return !!c && want !== null"
+            " && new URL(c.scriptURL).searchParams.get('d') === want; }", timeout=TIMEOUT_MS)
 
     def status(self) -> dict[str, str]:
         return dict(self.page.eval_on_selector(

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from sync.streams import EVERYTHING
 from tests.e2e.conftest import Phones, Server
 
 SHELL_BAR = 80 * 1024  # bytes, gzip: HTML + CSS + JS a phone fetches before first use
@@ -30,16 +31,17 @@ def _measures(page: Any, prefix: str) -> list[float]:
         ".map(m => m.duration)", prefix))
 
 
-def _first_use_bytes(server: Server) -> dict[str, tuple[int, int, int]]:
-    """(files, raw bytes, gzip bytes) of what a phone fetches before first use: the boot
-    page, /sw.js, its modules and its precache list — by kind."""
+def _first_use_bytes(server: Server, domains: list[str]) -> dict[str, tuple[int, int, int]]:
+    """(files, raw bytes, gzip bytes) of what a phone carrying ``domains`` fetches before
+    first use: the boot page, its /sw.js, its modules and its precache list — by kind."""
     import re
 
     totals: dict[str, tuple[int, int, int]] = {}
+    worker = f"/sw.js?d={','.join(domains)}"
     with httpx.Client(base_url=server.url) as http:
-        sw = http.get("/sw.js").text
-        urls = {"/sw.js", "/m/", *re.findall(r'"(/(?:v|app-shell|i18n)/[^"]+|/manifest'
-                                               r'\.webmanifest)"', sw)}
+        sw = http.get(worker).text
+        urls = {worker, "/m/", *re.findall(r'"(/(?:v|app-shell|i18n)/[^"]+|/manifest'
+                                            r'\.webmanifest)"', sw)}
         for url in sorted(urls):
             res = http.get(url)
             kind = res.headers["content-type"].split(";")[0].split("/")[-1]
@@ -109,7 +111,12 @@ def test_print_figures(phones: Phones, server: Server) -> None:
         page.fill("#key-q", f"PRF-K{(i % 5) + 1}")
         page.wait_for_timeout(350)
     searches = _measures(page, "req get /m/keys")
-    weights = _first_use_bytes(server)
+    from server.app_shell.domain_sets import role_domains
+
+    # each role's phone carries its own domains' code (server/app_shell/domain_sets.py)
+    by_role = {role: _first_use_bytes(server, domains)
+               for role, domains in role_domains().items()}
+    weights = by_role["front_desk"]
 
     print("\n--- staff app figures (Chromium, this machine) ---")
     print(f"tap lend -> confirmation, offline: median {statistics.median(saves):.1f} ms, "
@@ -126,14 +133,20 @@ def test_print_figures(phones: Phones, server: Server) -> None:
     if searches:
         print(f"key board, search as you type (after the 200 ms debounce): median "
               f"{statistics.median(searches):.1f} ms (n={len(searches)})")
-    shell = [weights[k] for k in ("html", "css", "js") if k in weights]
-    print(f"shell before first use (HTML + CSS + JS): {sum(w[0] for w in shell)} files, "
-          f"{sum(w[1] for w in shell) / 1024:.1f} KB raw, {sum(w[2] for w in shell) / 1024:.1f}"
-          " KB gzip (bar <= 80 KB)")
+    shells = {}
+    for role, w in by_role.items():
+        shell = [w[k] for k in ("html", "css", "js") if k in w]
+        shells[role] = sum(x[2] for x in shell)
+        print(f"shell before first use, {role} ({', '.join(role_domains()[role]) or 'core'}):"
+              f" {sum(x[0] for x in shell)} files, {sum(x[1] for x in shell) / 1024:.1f} KB raw,"
+              f" {shells[role] / 1024:.1f} KB gzip (bar <= 80 KB)")
     every = list(weights.values())
-    print(f"everything precached (+ both catalogs, icon, manifest): {sum(w[0] for w in every)}"
-          f" files, {sum(w[2] for w in every) / 1024:.1f} KB gzip; by kind: "
-          + ", ".join(f"{k} {w[2] / 1024:.1f} KB" for k, w in sorted(weights.items())))
+    print(f"everything precached on a desk phone (+ both catalogs, icon, manifest): "
+          f"{sum(w[0] for w in every)} files, {sum(w[2] for w in every) / 1024:.1f} KB gzip;"
+          " by kind: " + ", ".join(f"{k} {w[2] / 1024:.1f} KB" for k, w in sorted(weights.items())))
     assert saves and tabs
-    shell_gzip = sum(w[2] for w in shell)
-    assert shell_gzip <= SHELL_BAR, f"the shell is {shell_gzip / 1024:.1f} KB gzip (bar 80 KB)"
+    # the bar is a field phone's (a guard's, a desk's, a technician's: the roles that work
+    # offline at 2 a.m.); supervisors and admins carry every domain and are printed above
+    over = {r: round(n / 1024, 1) for r, n in shells.items()
+            if n > SHELL_BAR and r not in EVERYTHING}
+    assert not over, f"field phones' shells over the 80 KB bar (KB gzip): {over}"

@@ -8,6 +8,7 @@ import re
 
 from server.app_shell.assets import assets
 from server.app_shell.bundle import BUNDLE
+from server.app_shell.domain_sets import bundle_rel
 
 
 async def test_service_worker_script_headers_and_imports(client) -> None:
@@ -26,6 +27,25 @@ async def test_service_worker_script_headers_and_imports(client) -> None:
     for url in [*config["precache"], *config["modules"]]:
         got = await client.get(url)
         assert got.status_code == 200, url
+    assert config["roleDomains"]["patrol"] == ["patrol"]
+
+
+async def test_a_phone_gets_the_worker_of_its_domains(client) -> None:
+    """``/sw.js?d=…``: the worker that carries those domains' code only (names in any order,
+    unknown ones dropped); ``d=`` the core alone."""
+    a = assets()
+    for query, domains in [("keys", ("keys",)), ("patrol,keys,unknown", ("keys", "patrol")),
+                           ("", ())]:
+        r = await client.get(f"/sw.js?d={query}")
+        config = json.loads(r.text.split("start(", 1)[1].rsplit(");", 1)[0])
+        assert config["domains"] == list(domains)
+        url = f"/v/{a.app_hash}/{bundle_rel(domains)}"
+        assert config["modules"] == [url]
+        assert f'import {{ start }} from "{url}"' in r.text
+        got = await client.get(url)
+        assert got.status_code == 200 and "__m[" in got.text
+    assert (await client.get(f"/v/{a.app_hash}/app/sw.patrol-keys.bundle.js")).status_code == 404
+    assert (await client.get("/v/0000000000000000/app/sw.keys.bundle.js")).status_code == 404
 
 
 async def test_every_staff_app_url_answers_the_boot_shell_before_the_worker(client) -> None:

@@ -12,6 +12,13 @@ import pytest
 
 from server.app_shell.assets import assets, worker_bundle
 from server.app_shell.bundle import BUNDLE, BundleError, bundle
+from server.app_shell.domain_sets import (
+    bundle_rel,
+    domains_of,
+    normalise,
+    phone_domains,
+    role_domains,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +33,7 @@ def _node(code: str, tmp: Path) -> str:
 
 
 def test_the_worker_bundle_parses_and_holds_every_worker_module(tmp_path: Path) -> None:
-    text = worker_bundle().decode()
+    text = worker_bundle(phone_domains()).decode()
     out = tmp_path / "bundle.mjs"
     out.write_text(text)
     done = subprocess.run(["node", "--check", str(out)], capture_output=True, text=True,
@@ -39,7 +46,42 @@ def test_the_worker_bundle_parses_and_holds_every_worker_module(tmp_path: Path) 
     assert text.rstrip().endswith('export const { start } = __m["app/sw.js"];')
     # the worker imports the bundle, under the modules' shared hash
     a = assets()
-    assert a.module_urls() == [f"/v/{a.app_hash}/{BUNDLE}"]
+    assert a.bundle_url(phone_domains()) == f"/v/{a.app_hash}/{BUNDLE}"
+
+
+def test_a_domain_set_carries_only_its_domains_code(tmp_path: Path) -> None:
+    """A desk phone's worker has no patrol screens, a guard's no key board; the core (sign-in,
+    status, inbox) is in every one."""
+    assert {"keys", "patrol"} <= set(phone_domains())
+    for domains in [(), ("keys",), ("patrol",)]:
+        rel = bundle_rel(domains)
+        assert domains_of(rel) == domains
+        text = worker_bundle(domains).decode()
+        out = tmp_path / "b.mjs"
+        out.write_text(text)
+        done = subprocess.run(["node", "--check", str(out)], capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 0, done.stderr[-800:]
+        joined = set(re.findall(r'^__m\["(app/\S+\.js)"\] = ', text, re.M))
+        assert {"app/sw.js", "app/db.js", "app/screens/auth.js"} <= joined
+        for d in phone_domains():
+            assert (f"app/{d}/screens.js" in joined) == (d in domains), (domains, d)
+        listed = re.search(r"const DOMAINS = \[([^\]]*)\];", text)
+        assert listed is not None
+        assert [n.strip() for n in listed.group(1).split(",") if n.strip()] == list(domains)
+    # one path per set: unknown, repeated or reordered names are not bundles
+    assert domains_of("app/sw.nothing.bundle.js") is None
+    assert domains_of("app/sw.patrol-keys.bundle.js") is None
+    assert domains_of("app/sw.keys-keys.bundle.js") is None
+    assert normalise("patrol,keys,nothing") == ("keys", "patrol")
+    assert normalise(None) == phone_domains()
+
+
+def test_each_role_gets_the_domains_of_the_streams_it_reads() -> None:
+    roles = role_domains()
+    assert "keys" in roles["front_desk"] and "patrol" not in roles["front_desk"]
+    assert roles["patrol"] == ["patrol"]
+    assert roles["supervisor"] == list(phone_domains()) == roles["admin"]
 
 
 def test_joined_modules_run_as_the_modules_did(tmp_path: Path) -> None:

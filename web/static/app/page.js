@@ -35,7 +35,16 @@
     return;
   }
   let controlled = Boolean(sw.controller);
-  sw.register("/sw.js", { type: "module", scope: "/", updateViaCache: "imports" })
+  // The worker carries the phone code of the domains of the people signed in on this phone
+  // (server/app_shell/domain_sets.py); it says which after a sign-in ("domains" below).
+  const DOMAINS_KEY = "caretaker.domains";
+  /** @param {string[]} domains */
+  const workerUrl = (domains) => `/sw.js?d=${domains.join(",")}`;
+  /** @param {string} url */
+  const register = (url) => sw.register(url, { type: "module", scope: "/", updateViaCache: "imports" });
+  const stored = localStorage.getItem(DOMAINS_KEY);
+  register(stored !== null ? workerUrl(stored.split(",").filter(Boolean))
+    : sw.controller ? sw.controller.scriptURL : workerUrl([]))
     .then((reg) => {
       // look for a new deploy now and then while the app stays open
       setInterval(() => reg.update().catch(() => undefined), 60 * 60 * 1000);
@@ -57,7 +66,14 @@
       if (!sw.controller && reg.active) reg.active.postMessage({ type: "claim" });
     });
   }
+  /** The worker of this phone's domains is being installed (after a sign-in): when it
+   * takes over, carry on with it (the old worker left the first sync to it). */
+  let switching = false;
   sw.addEventListener("controllerchange", () => {
+    if (switching) {
+      location.replace("/m/sync/progress");
+      return;
+    }
     if (boot || !controlled) {
       controlled = true;
       location.reload();
@@ -83,6 +99,14 @@
       if (data.changed) htmx.trigger(body, "synced");
     } else if (data.type === "progress") {
       htmx.trigger(body, "status");
+    } else if (data.type === "domains" && Array.isArray(data.domains)) {
+      const list = data.domains.join(",");
+      const mine = sw.controller ? new URL(sw.controller.scriptURL).searchParams.get("d") : null;
+      localStorage.setItem(DOMAINS_KEY, list);
+      if (mine !== list) {
+        switching = true;
+        register(workerUrl(data.domains)).catch(() => undefined);
+      }
     } else if (data.type === "update-required") {
       // the server wants a newer app: fetch it now (the outbox waits for it)
       sw.getRegistration().then((reg) => reg && reg.update()).catch(() => undefined);
@@ -115,6 +139,12 @@
     if (target instanceof HTMLInputElement && target.hasAttribute("data-photo-for")) {
       addPhotos(target);
     }
+  });
+
+  // a receipt's "Print" (the card issue form: app.css prints it alone)
+  document.addEventListener("click", (event) => {
+    const target = /** @type {HTMLElement} */ (event.target);
+    if (target && target.closest && target.closest("[data-print]")) window.print();
   });
 
   // --- blobs ----------------------------------------------------------------------------

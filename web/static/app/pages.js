@@ -15,10 +15,11 @@ import { loadStatus } from "./screens/status.js";
 import { readBlob, storeBlob } from "./screens/misc.js";
 import { getLanguage, getSession } from "./session.js";
 import { nav, statusBar } from "./views/layout.js";
-import { notFound } from "./views/home.js";
+import { notForRole, notFound } from "./views/home.js";
 
 /** @typedef {{shell: Record<string, string>, i18n: Record<string, string>,
- *   defaultLanguage: string, languages: string[]}} PagesConfig */
+ *   defaultLanguage: string, languages: string[], elsewhere?: string[]}} PagesConfig
+ * elsewhere: the domains this worker does not carry (other roles' screens). */
 
 /** @type {PagesConfig} */
 let config = { shell: {}, i18n: {}, defaultLanguage: "zh_Hant", languages: ["zh_Hant", "en"] };
@@ -131,7 +132,11 @@ export async function handle(event, afterWrite) {
   const found = match(request.method, path);
   /** @type {import("./router.js").Screen} */
   let screen;
-  if (!found) {
+  const domain = path.split("/")[2] || "";
+  if (!found && session && (config.elsewhere || []).includes(domain)) {
+    // another role's screens: this phone does not carry them (server/app_shell/domain_sets.py)
+    screen = { title: t("Not available for your role"), main: notForRole(), status: 403 };
+  } else if (!found) {
     const status = knows(path) ? 405 : 404;
     screen = { title: t("Not found."), main: notFound({ path }), status };
   } else if (!session && !found.public) {

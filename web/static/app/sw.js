@@ -19,12 +19,13 @@
  * typed (page.js).
  */
 
-import { openDb } from "./db.js";
+import { begin, openDb } from "./db.js";
 import { RULES } from "./domains.js";
 import { configureKit } from "./kit/declarations.js";
 import { configurePages, handle } from "./pages.js";
 import { setPolicy } from "./respond.js";
 import { registerRoutes } from "./routes.js";
+import { getClient, knownClients } from "./session.js";
 import { configure as configureSync, progress, requestSync } from "./sync.js";
 
 const SYNC_TAG = "caretaker-sync";
@@ -36,7 +37,8 @@ const worker = /** @type {any} */ (self);
 /**
  * @typedef {{build: string, schemaVersion: number, precache: string[], modules: string[],
  *   shell: Record<string, string>, i18n: Record<string, string>, languages: string[],
- *   defaultLanguage: string, csp: string,
+ *   defaultLanguage: string, csp: string, domains: string[],
+ *   roleDomains: Record<string, string[]>,
  *   kit: import("./kit/declarations.js").Kit}} WorkerConfig
  */
 
@@ -55,6 +57,26 @@ function afterWrite() {
   return new Promise((resolve) => setTimeout(resolve, 250)).then(() => requestSync({ force: true }));
 }
 
+/**
+ * The domains of every person known on this phone (their roles'), sorted; when they are not
+ * this worker's own (or after a sign-in, always), the pages are told them and register the
+ * worker that carries them (server/app_shell/domain_sets.py: a worker holds only its phone's
+ * domains' code). @param {WorkerConfig} config @param {boolean} [always]
+ */
+async function checkDomains(config, always = false) {
+  const tx = await begin("readonly");
+  const roles = new Set();
+  for (const clientId of Object.values(await knownClients(tx))) {
+    const client = await getClient(tx, clientId);
+    if (client) roles.add(client.user.role);
+  }
+  await tx.done;
+  const wanted = [...new Set([...roles].flatMap((r) => config.roleDomains[r] || []))].sort();
+  if (always || wanted.join(",") !== [...config.domains].sort().join(",")) {
+    await broadcast({ type: "domains", domains: wanted });
+  }
+}
+
 /** @param {WorkerConfig} config */
 export function start(config) {
   const cacheName = CACHE_PREFIX + config.build;
@@ -65,8 +87,14 @@ export function start(config) {
     i18n: config.i18n,
     defaultLanguage: config.defaultLanguage,
     languages: config.languages,
+    elsewhere: [...new Set(Object.values(config.roleDomains).flat())]
+      .filter((d) => !config.domains.includes(d)),
   });
-  configureSync({ schemaVersion: config.schemaVersion, notify: broadcast });
+  configureSync({
+    schemaVersion: config.schemaVersion,
+    notify: broadcast,
+    carries: (role) => (config.roleDomains[role] || []).every((d) => config.domains.includes(d)),
+  });
   registerRoutes();
 
   worker.addEventListener("install", (event) => {
@@ -97,7 +125,11 @@ export function start(config) {
     if (url.origin !== worker.location.origin) return;
     const p = url.pathname;
     if (p === "/m" || p.startsWith("/m/")) {
-      event.respondWith(handle(event, afterWrite));
+      const answer = handle(event, afterWrite);
+      event.respondWith(answer);
+      if (p === "/m/signin" && event.request.method === "POST") {
+        event.waitUntil(answer.then(() => checkDomains(config, true)).catch(() => undefined));
+      }
     } else if (
       p.startsWith("/v/") ||
       p.startsWith("/i18n/") ||
@@ -114,7 +146,7 @@ export function start(config) {
   worker.addEventListener("message", (event) => {
     const type = event.data && event.data.type;
     if (type === "online" || type === "visible" || type === "sync") {
-      event.waitUntil(requestSync({ force: true }));
+      event.waitUntil(Promise.all([requestSync({ force: true }), checkDomains(config)]));
     } else if (type === "tick") {
       event.waitUntil(requestSync());
     } else if (type === "claim") {

@@ -42,6 +42,10 @@ export const progress = { phase: "idle", total: 0, sent: 0, error: "", startedAt
 let schemaVersion = 1;
 /** @type {(message: Record<string, any>) => void} */
 let notify = () => {};
+/** Whether this worker carries the code of a person's domains (server/app_shell/
+ * domain_sets.py); a worker that does not leaves the sync to the one that replaces it.
+ * @type {(role: string) => boolean} */
+let carries = () => true;
 /** @type {Promise<void> | null} */
 let inflight = null;
 let runAgain = false;
@@ -57,11 +61,13 @@ class Paused extends Error {}
 class NetworkError extends Error {}
 
 /**
- * @param {{schemaVersion: number, notify: (message: Record<string, any>) => void}} options
+ * @param {{schemaVersion: number, notify: (message: Record<string, any>) => void,
+ *   carries?: (role: string) => boolean}} options
  */
 export function configure(options) {
   schemaVersion = options.schemaVersion;
   notify = options.notify;
+  if (options.carries) carries = options.carries;
 }
 
 export function isSyncing() {
@@ -102,7 +108,7 @@ async function runOnce() {
   const session = await getSession(tx);
   const client = session ? await getClient(tx, session.client_id) : undefined;
   await tx.done;
-  if (!session || !client || session.paused) return;
+  if (!session || !client || session.paused || !carries(session.user.role)) return;
   progress.phase = "push";
   progress.error = "";
   progress.startedAt = Date.now();
