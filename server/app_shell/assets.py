@@ -118,6 +118,12 @@ def slim_module(rel: str) -> bytes:
 
 
 @cache
+def read_static(path: Path) -> bytes:
+    """A file under web/static as it is (a vendored library): read once."""
+    return path.read_bytes()
+
+
+@cache
 def slim_css(rel: str) -> bytes:
     return css_without_comments((STATIC / rel).read_text(encoding="utf-8")).encode()
 

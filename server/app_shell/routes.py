@@ -24,8 +24,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File
 from markupsafe import Markup
 
-from server.app_shell.assets import SHELL_TEMPLATE, Assets, assets, catalog_json
+from server.app_shell.assets import SHELL_TEMPLATE, Assets, assets, catalog_json, read_static
 from server.app_shell.domain_sets import normalise, role_domains
+from server.app_shell.encoding import COMPRESSIBLE, compressed
 from server.lib.headers import CSP
 from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext
 from sync import SCHEMA_VERSION
@@ -66,22 +67,28 @@ def render_shell(request: Request[Any, Any, Any], language: str, *, boot: bool) 
         current_language.reset(token)
 
 
-def _html(body: str, cache: str = "no-store") -> Response[str]:
-    return Response(body, media_type="text/html",
-                    headers={"Cache-Control": cache, "Vary": "HX-Request"})
+def _accepts(request: Request[Any, Any, Any]) -> str:
+    return request.headers.get("accept-encoding", "")
+
+
+def _html(request: Request[Any, Any, Any], body: str,
+          cache: str = "no-store") -> Response[bytes]:
+    return compressed(body, "text/html", _accepts(request),
+                      {"Cache-Control": cache, "Vary": "HX-Request"})
 
 
 @get(["/m", "/m/", "/m/{path:path}"], include_in_schema=False, name="app_boot")
-async def app_boot(request: Request[Any, Any, Any]) -> Response[str]:
+async def app_boot(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Any staff-app URL when the service worker does not answer it yet."""
-    return _html(render_shell(request, current_language.get(), boot=True))
+    return _html(request, render_shell(request, current_language.get(), boot=True))
 
 
 @get("/app-shell/{language:str}", include_in_schema=False)
-async def app_shell(request: Request[Any, Any, Any], language: FromPath[str]) -> Response[str]:
+async def app_shell(request: Request[Any, Any, Any],
+                    language: FromPath[str]) -> Response[bytes]:
     if language not in LANGUAGES:
         raise NotFoundException()
-    return _html(render_shell(request, language, boot=False), cache="no-cache")
+    return _html(request, render_shell(request, language, boot=False), cache="no-cache")
 
 
 def worker_script(a: Assets, default_language: str,
@@ -115,14 +122,14 @@ def worker_script(a: Assets, default_language: str,
 
 @get("/sw.js", include_in_schema=False)
 async def service_worker(request: Request[Any, Any, Any],
-                         d: FromQuery[str | None] = None) -> Response[str]:
+                         d: FromQuery[str | None] = None) -> Response[bytes]:
     """The worker of the domain set ``d`` (comma-separated names; absent: every domain)."""
     settings = request.app.state.settings
-    return Response(
-        worker_script(assets(), settings.language, normalise(d)),
-        media_type="text/javascript",
-        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/",
-                 "Content-Disposition": "inline"},
+    return compressed(
+        worker_script(assets(), settings.language, normalise(d)), "text/javascript",
+        _accepts(request),
+        {"Cache-Control": "no-cache", "Service-Worker-Allowed": "/",
+         "Content-Disposition": "inline"},
     )
 
 
@@ -156,17 +163,19 @@ async def manifest() -> Response[str]:
 
 
 @get("/i18n/{name:str}", include_in_schema=False)
-async def i18n_catalog(name: FromPath[str]) -> Response[bytes]:
+async def i18n_catalog(request: Request[Any, Any, Any],
+                       name: FromPath[str]) -> Response[bytes]:
     """``/i18n/<lang>.json``: every catalog of that language merged (what ``_`` uses)."""
     language = name.removesuffix(".json")
     if not name.endswith(".json") or language not in LANGUAGES:
         raise NotFoundException()
-    return Response(catalog_json(language), media_type="application/json",
-                    headers={"Cache-Control": "no-cache"})
+    return compressed(catalog_json(language), "application/json", _accepts(request),
+                      {"Cache-Control": "no-cache"})
 
 
 @get("/v/{digest:str}/{rel:path}", include_in_schema=False)
-async def hashed_asset(digest: FromPath[str], rel: FromPath[str]) -> File | Response[bytes]:
+async def hashed_asset(request: Request[Any, Any, Any], digest: FromPath[str],
+                       rel: FromPath[str]) -> File | Response[bytes]:
     rel = rel.lstrip("/")
     path = assets().path_for(digest, rel)
     if path is None:
@@ -174,8 +183,10 @@ async def hashed_asset(digest: FromPath[str], rel: FromPath[str]) -> File | Resp
         raise NotFoundException()
     media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
     body = assets().module_body(rel)
+    if body is None and media_type.startswith(COMPRESSIBLE):
+        body = read_static(path)  # a vendored library: compressed like the app's own files
     if body is not None:  # an app module or stylesheet, as phones download it (slim.py)
-        return Response(body, media_type=media_type, headers={"Cache-Control": IMMUTABLE})
+        return compressed(body, media_type, _accepts(request), {"Cache-Control": IMMUTABLE})
     return File(path, content_disposition_type="inline", media_type=media_type,
                 headers={"Cache-Control": IMMUTABLE})
 

@@ -20,6 +20,9 @@ async def test_service_worker_script_headers_and_imports(client) -> None:
     assert "attachment" not in r.headers.get("content-disposition", "")
     a = assets()
     assert f'import {{ start }} from "{a.url(BUNDLE)}"' in r.text
+    # as phones download it: compressed (Brotli where accepted; encoding.py)
+    br = await client.get("/sw.js", headers={"accept-encoding": "br, gzip"})
+    assert br.headers["content-encoding"] == "br" and br.text == r.text
     assert f'import "{a.url("vendor/idb/idb.umd.js")}"' in r.text
     config = json.loads(r.text.split("start(", 1)[1].rsplit(");", 1)[0])
     assert config["build"] == a.build
@@ -54,7 +57,7 @@ async def test_every_staff_app_url_answers_the_boot_shell_before_the_worker(clie
         assert r.status_code == 200, path
         assert "data-boot" in r.text
         assert "content-security-policy" in r.headers
-        assert r.headers["vary"] == "HX-Request"
+        assert r.headers["vary"] == "HX-Request, Accept-Encoding"
         assert assets().url("app/page.js") in r.text
         assert '<link rel="manifest" href="/manifest.webmanifest">' in r.text
         assert "<script>" not in r.text and 'style="' not in r.text
