@@ -13,6 +13,7 @@ DOMAINS: tuple[str, ...] = (
     "server.estate",
     "server.keys",
     "server.patrol",
+    "server.cards",
 )
 
 

@@ -5,6 +5,8 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from server.accounts.tables import Device, SignInFailure, Staff, StaffSite, WebSession
+from server.cards.door_tables import TABLES as DOOR_TABLES
+from server.cards.tables import TABLES as CARD_TABLES
 from server.estate.tables import Building, Resident, Site, Unit
 from server.keys.tables import KeyLoan, KeyTag
 from server.patrol.tables import TABLES as PATROL_TABLES
@@ -27,6 +29,7 @@ APP_CONFIG = AppConfig(
         Staff, StaffSite, WebSession, Device, SignInFailure,
         KeyTag, KeyLoan,
         *PATROL_TABLES,
+        *CARD_TABLES, *DOOR_TABLES,
         SpaceVersion, SyncClient, AuditEntry, Conflict, Rejection, Blob, BlobUpload, BlobRef,
     ],
     migration_dependencies=[],

@@ -6,7 +6,7 @@ of streams at each of its sites. Per-space version rows, locks and cursors work 
 spaces are only finer, so a guard's phone never receives key borrowers' phone numbers or
 residents' details, and pushes to different streams of one site do not contend.
 
-Streams of domains still to come (cards, visits, desk) are declared here already and
+Streams of domains still to come (visits, desk) are declared here already and
 stay empty until their records arrive. ``tests/integration/test_sync_streams.py`` proves the
 matrix on SQLite and PostgreSQL.
 """
@@ -42,7 +42,7 @@ STREAMS: tuple[Stream, ...] = (
     Stream("residents", frozenset({"front_desk"}), "residents of units (personal data)"),
     Stream("keys", frozenset({"front_desk"}), "key register and key loans"),
     Stream("patrol", frozenset({"patrol"}), "patrol: checkpoints, routes, rounds, visits"),
-    Stream("cards", frozenset({"front_desk"}), "IC cards (to come)"),
+    Stream("cards", frozenset({"front_desk"}), "IC cards: policy, zones, quotas, cards, issues"),
     Stream("visits", frozenset({"technician"}), "repair requests and in-home visits (to come)"),
     Stream("desk", frozenset({"front_desk", "patrol"}), "front-desk logs (to come)"),
 )

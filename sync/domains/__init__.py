@@ -15,6 +15,7 @@ DOMAINS: tuple[str, ...] = (
     "sync.domains.estate",
     "sync.domains.keys",
     "sync.domains.patrol",
+    "sync.domains.cards",
 )
 
 

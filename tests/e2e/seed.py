@@ -1,8 +1,10 @@
 """Seed the browser tests' database (run in a subprocess: ``python -m tests.e2e.seed URL``).
 
 The demo estate, plus a second front-desk account for 海悅花園 (two phones lending the same
-key) and a separate site with 500 keys and its own desk account (the board benchmark), and a
-patrol set-up at 海悅花園 for the guard's phone (:func:`seed_patrol`).
+key) and a separate site with 500 keys and its own desk account (the board benchmark), a
+patrol set-up at 海悅花園 for the guard's phone (:func:`seed_patrol`), and IC cards at both
+(:func:`seed_cards`: a card policy, access zones and a stock of cards; the benchmark site
+gets a building of units to issue them to).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from server import db
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Staff, StaffSite
+from server.cards.tables import CardPolicy, CardQuota, CardZone
 from server.demo.loader import DEMO_PASSWORD, load_demo
-from server.estate.tables import Site
+from server.estate.tables import Building, Site, Unit
 from server.keys.tables import KeyTag
 from server.lib.security import hash_password
 from server.patrol.tables import (
@@ -32,6 +35,7 @@ from server.sync.tables import SpaceVersion
 from sync.streams import site_spaces
 
 PERF_KEYS = 500
+PERF_UNITS = 30
 
 
 async def seed(url: str) -> None:
@@ -62,6 +66,9 @@ async def seed(url: str) -> None:
         await perf.save()
         await StaffSite(staff=perf.id, site=perf_id).save()
         await seed_patrol(str(hyg["id"]))
+        await seed_units(str(perf_id), "PRF", PERF_UNITS)
+        for site_id, prefix in ((str(hyg["id"]), "E2E"), (str(perf_id), "PRF")):
+            await seed_cards(site_id, prefix)
     finally:
         await db.stop(engine)
 
@@ -111,6 +118,57 @@ async def seed_patrol(site_id: str) -> None:
         "slot_at": (now - timedelta(minutes=5)).isoformat(),
         "start_by": (now + timedelta(hours=2)).isoformat(),
         "due_by": (now + timedelta(hours=3)).isoformat(), "guard_ids": []})])
+
+
+async def seed_units(site_id: str, code: str, n: int) -> None:
+    """One building of ``n`` units at ``site_id`` (the benchmark site has none)."""
+    space, version = await bump_for("unit", site_id)
+    building_id = uuid.uuid4()
+    await Building.insert(Building(id=building_id, site=site_id, code=code, name=f"{code} 座",
+                                   space=space, version=version))
+    await Unit.insert(*[
+        Unit(id=uuid.uuid4(), site=site_id, building=building_id,
+             number=f"{i // 8 + 1}/F-{i % 8 + 1:02d}", floor=str(i // 8 + 1), space=space,
+             version=version)
+        for i in range(n)])
+
+
+CARD_ZONES = (("LOBBY", "大堂大門", "door"), ("LIFT", "升降機（住客樓層）", "lift"),
+              ("CARPARK", "停車場", "car_park"))
+CARD_STOCK = 40
+
+
+async def seed_cards(site_id: str, prefix: str) -> None:
+    """IC cards at ``site_id``: a policy (two cards a unit, two years, fee 50, deposit 100) and
+    three zones as the office's lists keep them (unless the site has its own already: the
+    demo's), a quota of two cards for three units, and a stock of cards ``<prefix>-C001``…
+    put in through ``card.stock``, as the office's import."""
+    if not await CardPolicy.exists().where(CardPolicy.site == site_id):
+        space, version = await bump_for("card_policy", site_id)
+        await CardPolicy.insert(CardPolicy(id=uuid.uuid4(), site=site_id, quota=2,
+                                           validity_days=730, fee=50.0, deposit=100.0,
+                                           space=space, version=version))
+    if not await CardZone.exists().where(CardZone.site == site_id):
+        space, version = await bump_for("card_zone", site_id)
+        await CardZone.insert(*[
+            CardZone(id=uuid.uuid4(), site=site_id, code=code, name=name, kind=kind,
+                     space=space, version=version) for code, name, kind in CARD_ZONES])
+    # a few units with residents and no card yet get a quota of their own: two cards
+    units = await Unit.raw(
+        "select u.id from unit u where u.site = {} and u.active and exists (select 1 from"
+        " resident r where r.unit = u.id and r.active) and not exists (select 1 from"
+        " card_issue i where i.unit = u.id) order by u.number limit 3 offset 40", site_id)
+    if units:
+        space, version = await bump_for("card_quota", site_id)
+        await CardQuota.insert(*[
+            CardQuota(id=uuid.uuid4(), site=site_id, unit=u["id"], quota=2,
+                      notes="E2E: 兩張卡", space=space, version=version) for u in units])
+    admin = await Staff.select(Staff.id).where(Staff.username == "admin").first()
+    user = CurrentUser(id=str(admin["id"]), username="admin", display_name="admin",
+                       role="admin", site_ids=(site_id,))
+    await office.apply(user, [("card.stock", {
+        "card_id": str(uuid.uuid4()), "site_id": site_id, "number": f"{prefix}-C{n:03d}",
+        "technology": "ic", "batch": "E2E-2026"}) for n in range(1, CARD_STOCK + 1)])
 
 
 if __name__ == "__main__":

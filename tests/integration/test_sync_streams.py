@@ -45,7 +45,27 @@ async def estate(factory: Any) -> dict[str, Any]:
         "resident2": await factory.resident(s2, unit2),
         "loan1": await factory.key_loan(key1, people["desk"], return_photos=[PHOTO]),
         "loan2": await factory.key_loan(key2, people["far_desk"]),
+        "card1": await _card(s1, unit1, people["desk"]),
+        "card2": await _card(s2, unit2, people["far_desk"]),
     }
+
+
+async def _card(site: str, unit: str, desk: str) -> tuple[str, str]:
+    """An IC card of ``site`` issued to a holder of ``unit`` (the ``cards`` stream): the card's
+    id and its issue's."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.cards.tables import Card, CardIssue
+
+    space = streams.space(site, "cards")
+    issue_id, card_id = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    await Card(id=card_id, site=site, number=f"C{site[:6].upper()}", status="issued",
+               issue=issue_id, unit=unit, space=space, version=1).save()
+    await CardIssue(id=issue_id, site=site, card=card_id, unit=unit, holder_name="陳大文",
+                    relation="owner", valid_until=now + timedelta(days=730), issued_at=now,
+                    issued_by=desk, signature_blob="a" * 64, space=space, version=1).save()
+    return str(card_id), str(issue_id)
 
 
 async def _checkpoint(site: str) -> str:
@@ -67,7 +87,8 @@ def _received(p: Any) -> dict[str, set[str]]:
 
 
 SITE_TYPES = {"site", "building", "unit"}
-EVERY_TYPE = SITE_TYPES | {"resident", "key", "key_loan", "checkpoint"}
+CARD_TYPES = {"card", "card_issue"}
+EVERY_TYPE = SITE_TYPES | {"resident", "key", "key_loan", "checkpoint"} | CARD_TYPES
 DESK_TYPES = EVERY_TYPE - {"checkpoint"}
 
 
@@ -104,6 +125,14 @@ async def test_each_role_receives_its_streams_of_its_sites(
         assert got["checkpoint"] == {estate["checkpoint1"]}
     if who == "desk":
         assert "checkpoint" not in got
+    # IC cards reach the front desk, supervisors and admins of the site; never guards or
+    # technicians
+    if who in ("guard", "tech"):
+        assert not CARD_TYPES & set(got)
+    if who == "desk":
+        assert got["card"] == {estate["card1"][0]} and got["card_issue"] == {estate["card1"][1]}
+    if who in ("super", "admin"):
+        assert got["card_issue"] == {estate["card1"][1], estate["card2"][1]}
 
 
 async def test_the_sign_in_names_the_spaces(client, settings, estate) -> None:

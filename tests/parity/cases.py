@@ -11,6 +11,7 @@ kind, limits, allowed values, pattern, reference); ids come from the records of 
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -118,19 +119,42 @@ def estate() -> list[dict[str, Any]]:
 
 START = estate()
 # an argument that carries another field's values too (a scan's token is a typed code then)
-ALSO = {"token": ("code",), "label": ("number",)}  # a label now and then naming a unit
+# (a key's code or label now and then naming a unit)
+ALSO = {"token": ("code",), "label": ("unit.number",), "code": ("unit.number",)}
 # good values of the declared JSON fields, by field name (their checks are the rules')
 JSON_VALUES: dict[str, list[Any]] = {
     "answers": [{}, {"pressure": 5}, {"leak": True, "pressure": 1.5}, {"note": "ok"}],
     "items": [[], [{"id": "a", "label": "門", "type": "yesno"}]],
 }
-# values of the records' indexed text fields (codes, QR tokens) by field name: arguments of
-# the same name draw from them too (a tag of the other site, a retired one, a code typed)
+# values of the records' indexed text fields (codes, QR tokens) by field name, and by
+# "type.field": arguments of the same name draw from them too (a tag of the other site, a
+# retired one, a code typed)
 INDEXED_VALUES: dict[str, list[str]] = {}
 for _r in START:
     for _f in REG.records[_r["type"]].fields:
         if _f.indexed and _f.kind == "text" and isinstance(_r["data"].get(_f.name), str):
             INDEXED_VALUES.setdefault(_f.name, []).append(_r["data"][_f.name])
+            INDEXED_VALUES.setdefault(f"{_r['type']}.{_f.name}", []).append(_r["data"][_f.name])
+
+
+# which starting records refer to which (both ways): a mutation's references mostly name
+# records that belong together (a card and its issue, a unit and its resident)
+LINKS: dict[str, set[str]] = {}
+for _r in START:
+    for _f in REG.records[_r["type"]].fields:
+        _v = _r["data"].get(_f.name)
+        if _f.kind == "uuid" and _f.ref and isinstance(_v, str):
+            LINKS.setdefault(_r["id"], set()).add(_v)
+            LINKS.setdefault(_v, set()).add(_r["id"])
+
+
+def list_items(f: Field) -> list[str]:
+    """Items of a list of codes (a card's access scope): the indexed codes of the case's
+    records that the declared item format accepts (none for a list of ids)."""
+    pattern = re.compile(f.item_pattern) if f.item_pattern else None
+    return sorted({v for values in INDEXED_VALUES.values() for v in values
+                   if pattern is not None and pattern.fullmatch(v)
+                   and len(v) <= (f.item_max_length or len(v))})
 
 
 # --- values from the declarations ----------------------------------------------------------
@@ -144,19 +168,33 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
     """A value the declaration accepts (references to records of the case)."""
     if f.kind == "uuid":
         known = pools.ids.get(f.ref) or []
-        # mostly records of the acting person's sites (so the rules past the checks run)
+        # mostly records of the acting person's sites, of the site the mutation's other
+        # references name, and among those one the records named so far refer to or are
+        # referred to by (a card's issue, a unit's resident): so the rules past the checks run
         mine = [i for i in known if pools.site_of.get(i) in pools.actor_sites]
-        if mine and draw(st.integers(0, 3)):
-            return draw(st.sampled_from(mine))
-        return draw(st.sampled_from(known)) if known else draw(IDS)
+        near = [i for i in mine if pools.site_of.get(i) == pools.focus] or mine
+        how = draw(st.integers(0, 5))
+        for pool, at_least in ((pools.linked(near), 2), (near, 1)):
+            if pool and how >= at_least:
+                return pools.named(draw(st.sampled_from(pool)))
+        return pools.named(draw(st.sampled_from(known))) if known else draw(IDS)
     if f.kind == "ts":
         moment[0] += draw(st.integers(0, 600))  # a mutation's times in order
         return draw(st.builds(_moment, st.just(moment[0]), st.sampled_from([0, 8, -5]),
                               st.sampled_from([0, 0, 123000]), st.integers(0, 1)))
     if f.kind == "bool":
         return draw(st.booleans())
+    if f.kind in ("int", "float"):  # in the declared range (a fee, a quota)
+        lo, hi = f.minimum or 0, f.maximum if f.maximum is not None else 1000
+        numbers: Any = st.integers(int(lo), int(min(hi, lo + 500)))
+        if f.kind == "float":
+            numbers = st.one_of(numbers, st.sampled_from([lo + 0.5, hi]))
+        return draw(numbers)
     if f.kind == "list":
-        return draw(st.lists(st.sampled_from(BLOBS), max_size=2)) if f.blob else []
+        if f.blob:
+            return draw(st.lists(st.sampled_from(BLOBS), max_size=2))
+        codes = list_items(f)  # codes of the case's records (a zone's, a key's…)
+        return draw(st.lists(st.sampled_from(codes), max_size=2, unique=True)) if codes else []
     if f.kind == "json":
         return draw(st.sampled_from(JSON_VALUES.get(f.name, [{}])))
     if f.choices:
@@ -167,10 +205,15 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
         return draw(st.sampled_from(["123A", "(456b)", "７８９０"]))
     if f.text == "hlc":
         return ""
-    known = INDEXED_VALUES.get(f.name, []) + [
-        v for other in ALSO.get(f.name, ()) for v in INDEXED_VALUES.get(other, [])]
-    if f.kind == "text" and known and draw(st.integers(0, 1)):
-        return draw(st.sampled_from(known))
+    # now and then another field's value (a code typed for a token), else mostly a value of
+    # the same field of the case's records (a tag of the other site, a retired one)
+    also = [v for other in ALSO.get(f.name, ()) for v in INDEXED_VALUES.get(other, [])]
+    own = INDEXED_VALUES.get(f.name, [])
+    how = draw(st.integers(0, 7)) if f.kind == "text" and (also or own) else 7
+    if also and how < 2:
+        return draw(st.sampled_from(also))
+    if own and how >= 4:
+        return draw(st.sampled_from(own))
     if f.pattern:  # a value of the declared format (now and then showing a unit number)
         limit = f.max_length or 12
         return draw(st.one_of(st.from_regex(f.pattern, fullmatch=True, alphabet=st.characters(
@@ -192,6 +235,9 @@ def bad_value(draw: Any, f: Field) -> Any:
         return draw(st.sampled_from(["yes", 1, None]))
     if f.kind == "list":
         return draw(st.sampled_from([[STRANGER], ["bad"], [1], "x", [BLOBS[0]] * 21]))
+    if f.kind in ("int", "float"):
+        return draw(st.sampled_from([-1, (f.maximum or 0) + 1, 0.5 if f.kind == "int" else "1",
+                                     None, True]))
     options = ["", " ", "\u200b\u200b", "a\x00b", "K\u202e1-TAG", "tab\there", "line\nbreak",
                "\ufeffbom", "castle", 7, None]
     if f.max_length:
@@ -218,6 +264,29 @@ class Pools:
     made: int = 0
     site_of: dict[str, str] = field(default_factory=dict)  # record id -> its site
     actor_sites: tuple[str, ...] = ()  # the sites of the person acting now
+    focus: str = ""  # the site the references of the mutation drawn now name first
+    picked: list[str] = field(default_factory=list)  # the references it names so far
+    # id -> the ids it refers to or is referred to by (the starting records' references)
+    links: dict[str, set[str]] = field(default_factory=dict)
+
+    def named(self, record_id: str) -> str:
+        """``record_id``, drawn as a reference: the first one decides the mutation's site."""
+        self.focus = self.focus or self.site_of.get(record_id, "")
+        self.picked.append(record_id)
+        return record_id
+
+    def linked(self, ids: list[str]) -> list[str]:
+        """Those of ``ids`` the latest record named so far that has any refers to, or is
+        referred to by (a unit's residents rather than its site's)."""
+        for p in reversed(self.picked):
+            found = [i for i in ids if i in self.links.get(p, ())]
+            if found:
+                return found
+        return []
+
+    def start(self) -> None:
+        """A new mutation's arguments: no reference named yet."""
+        self.focus, self.picked = "", []
 
     def new_id(self) -> str:
         """An id no record of the case has yet (as a phone makes them)."""
@@ -228,6 +297,7 @@ class Pools:
 def args_for(draw: Any, spec: MutationSpec, pools: Pools, mode: str) -> dict[str, Any]:
     """Arguments of one mutation, from its declared arguments: all good, one bad, or wild."""
     creating = {arg for _t, arg in spec.creates}
+    pools.start()
     moment = [draw(st.integers(-300, 300))]
     bad = draw(st.sampled_from([a.name for a in spec.args])) if mode == "one_bad" else ""
     out: dict[str, Any] = {}
@@ -255,21 +325,33 @@ def args_for(draw: Any, spec: MutationSpec, pools: Pools, mode: str) -> dict[str
     return out
 
 
+def repeated(args: dict[str, Any], spec: MutationSpec, pools: Pools) -> dict[str, Any]:
+    """An earlier step done again on another phone while both were offline (the same key
+    lent, the same card handed out, the same round finished twice): the same arguments, the
+    record it creates under a new id."""
+    out = dict(args)
+    if spec.creates and isinstance(out.get(spec.creates[0][1]), str):
+        out[spec.creates[0][1]] = pools.new_id()
+    return out
+
+
 @st.composite
 def steps(draw: Any, n_max: int = 14) -> list[dict[str, Any]]:
-    """A sequence of mutations by the five people, each a draw over every declared one."""
+    """A sequence of mutations by the five people, each a draw over every declared one (now
+    and then an earlier one again, as a second phone would)."""
     ids: dict[str, list[str]] = {}
     for r in START:
         ids.setdefault(r["type"], []).append(r["id"])
     ids["site"].append(GHOST)  # a site assigned but never created
     pools = Pools(ids, site_of={r["id"]: r["space"].split(":")[0] for r in START}
-                  | {GHOST: GHOST})
+                  | {GHOST: GHOST}, links=LINKS)
     names = REG.names()
-    out = []
+    out: list[dict[str, Any]] = []
     wall = int(T0.timestamp() * 1000)
     counters = dict.fromkeys(range(len(ACTORS)), 0)
     for i in range(draw(st.integers(1, n_max))):
-        name = draw(st.sampled_from(names))
+        again = draw(st.sampled_from(out)) if out and draw(st.integers(0, 7)) == 0 else None
+        name = again["name"] if again else draw(st.sampled_from(names))
         spec = REG.get(name)
         assert spec is not None
         # mostly someone whose role may make it (the others meet forbidden_role)
@@ -277,9 +359,16 @@ def steps(draw: Any, n_max: int = 14) -> list[dict[str, Any]]:
         who = draw(st.sampled_from(allowed)) if allowed and draw(st.integers(0, 3)) else \
             draw(st.sampled_from(range(len(ACTORS))))
         actor = ACTORS[who]
-        mode = draw(st.sampled_from(["good", "good", "good", "one_bad", "wild"]))
+        mode = draw(st.sampled_from(["good", "good", "good", "good", "one_bad", "wild"]))
         pools.actor_sites = actor.sites
-        a = args_for(draw, spec, pools, mode)
+        if again is not None:
+            a = repeated(again["args"], spec, pools)
+        else:
+            a = args_for(draw, spec, pools, mode)
+        for _ in range(6):  # good arguments pass the mutation's own cross-field checks too
+            if again or mode != "good" or not spec.decoder.problems(a)[1]:
+                break
+            a = args_for(draw, spec, pools, mode)
         named = [pools.site_of[v] for v in a.values() if isinstance(v, str) and v in pools.site_of]
         for t, arg in spec.creates:
             if isinstance(a.get(arg), str):

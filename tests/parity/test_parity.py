@@ -228,7 +228,7 @@ def every_outcome() -> set[str]:
     return out | {k for t in default_registry().records for k in t.conflict_kinds}
 
 
-SEARCH_BATCHES = 12  # of 250 cases: how far to look for a case giving each outcome
+SEARCH_BATCHES = 30  # of 250 cases: how far to look for a case giving each outcome
 
 
 @cache

@@ -8,8 +8,9 @@
 
 import * as keys from "./keys/index.js";
 import * as patrol from "./patrol/index.js";
+import * as cards from "./cards/index.js";
 
-export const DOMAINS = [keys, patrol];
+export const DOMAINS = [keys, patrol, cards];
 
 /** Every domain's rules, by mutation name. */
 export const RULES = Object.assign({}, ...DOMAINS.map((d) => d.RULES));

@@ -6,7 +6,7 @@
 import { attrs, html } from "../html.js";
 import { t } from "../i18n.js";
 import { maxLength } from "../kit/declarations.js";
-import { errorSummary, input, select, textarea } from "../views/forms.js";
+import { errorSummary, input, select, signaturePad, textarea } from "../views/forms.js";
 import { dateTime, when } from "../views/format.js";
 import { choiceLabel, choiceOptions } from "../views/labels.js";
 
@@ -207,18 +207,7 @@ export function lendForm(f) {
       ${input({ name: "due_at", label: t("Due back"), value: v.due_at, error: e.due_at, type: "datetime-local", required: true })}
       ${input({ name: "deposit", label: t("Deposit"), value: v.deposit, error: e.deposit, extra: { maxlength: max("deposit") } })}
     </div>
-    <fieldset class="signature">
-      <legend>${t("Borrower's signature")} <span class="req">${t("(required)")}</span></legend>
-      <canvas class="signature-pad" width="600" height="200" data-signature-for="signature_blob"
-        ${sig ? html`data-image="/m/blobs/${sig}"` : ""} role="img"
-        aria-label="${t("Signature pad: the borrower signs here with a finger")}"></canvas>
-      <input type="hidden" name="signature_blob" id="f-signature_blob" value="${sig || ""}">
-      <div class="signature-tools">
-        <button type="button" class="link" data-signature-clear="signature_blob">${t("Clear the signature")}</button>
-        <span class="muted" data-signature-state data-signed="${t("Signed")}">${sig ? t("Signed") : ""}</span>
-      </div>
-      ${e.signature_blob ? html`<p class="field-error" id="e-signature_blob">${e.signature_blob}</p>` : ""}
-    </fieldset>
+    ${signaturePad({ name: "signature_blob", legend: t("Borrower's signature"), label: t("Signature pad: the borrower signs here with a finger"), value: sig, error: e.signature_blob })}
     <button type="submit" class="primary big" id="lend-submit">${t("Lend the key")}</button>
   </form>`;
 }

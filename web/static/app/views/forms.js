@@ -88,3 +88,23 @@ export function errorSummary(errors) {
     <ul>${list.map(([name, message]) => html`<li><a href="#f-${name}">${message}</a></li>`)}</ul>
   </div>`;
 }
+
+/**
+ * A signature drawn on screen (page.js draws on the canvas and stores the PNG as a blob; the
+ * hidden input holds its SHA-256). The same pad on every form that asks for a signature.
+ * @param {{name: string, legend: string, label: string, value?: string, error?: string}} f
+ */
+export function signaturePad(f) {
+  return html`<fieldset class="signature">
+    <legend>${f.legend} <span class="req">${t("(required)")}</span></legend>
+    <canvas class="signature-pad" width="600" height="200" data-signature-for="${f.name}"
+      ${f.value ? html`data-image="/m/blobs/${f.value}"` : ""} role="img"
+      aria-label="${f.label}"></canvas>
+    <input type="hidden" name="${f.name}" id="f-${f.name}" value="${f.value || ""}">
+    <div class="signature-tools">
+      <button type="button" class="link" data-signature-clear="${f.name}">${t("Clear the signature")}</button>
+      <span class="muted" data-signature-state data-signed="${t("Signed")}">${f.value ? t("Signed") : ""}</span>
+    </div>
+    ${f.error ? html`<p class="field-error" id="e-${f.name}">${f.error}</p>` : ""}
+  </fieldset>`;
+}
