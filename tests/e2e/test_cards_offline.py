@@ -2,10 +2,13 @@
 proxy (the 委托書 photographed, the owner's confirmation by phone, the holder's signature
 drawn on screen) and reports another card lost (掛失: blacklisted at once on the phone).
 Both survive a reload and a closed tab while offline; back online they sync, the server has
-both, and the office's blacklist for the door system shows the lost card.
+both, the office's blacklist for the door system shows the lost card and the door
+controllers' feed returns it blacklisted.
 """
 
 from __future__ import annotations
+
+import httpx
 
 from tests.e2e.cards_helpers import card_id, free_units, issue, report_lost
 from tests.e2e.conftest import Office, Phone, Phones, Server
@@ -87,6 +90,19 @@ def test_cards_1_issue_and_report_lost_offline_survive_a_closed_tab_then_sync(
     assert "E2E-C001" in office.page.inner_text("main")
     csv = office.page.request.get(f"{server.url}/office/cards/door/blacklist.csv?site={hyg}")
     assert csv.ok and "E2E-C001" in csv.text() and "E2E-C002" not in csv.text()
+    # and the door controllers' feed (a token the office makes for one) returns it blacklisted
+    office.page.goto(f"{server.url}/office/cards/door/tokens?site={hyg}")
+    office.page.fill("#token-name", "大堂門禁")
+    office.page.click("form[action='/office/cards/door/tokens'] button[type=submit]")
+    token = office.page.input_value("#new-token")
+    states: dict[str, str] = {}
+    cursor, more = 0, True
+    while more:  # page through the site's cards, as a controller does
+        feed = httpx.get(f"{server.url}/api/door/v1/changes?cursor={cursor}&limit=1000",
+                         headers={"Authorization": f"Bearer {token}"}).json()
+        states.update({c["number"]: c["state"] for c in feed["cards"]})
+        cursor, more = feed["next_cursor"], feed["more"]
+    assert states["E2E-C001"] == "blacklisted" and states["E2E-C002"] == "active"
     phone.goto("/m/cards")
     assert phone.page.locator("#blacklist-pending li[data-number='E2E-C001'] .badge.is-pending"
                               ).count() == 0
