@@ -12,9 +12,9 @@ import { route } from "../router.js";
 import { holderPart, issueScreen, issueSubmit, numberPart, receiptScreen } from "./issue.js";
 import { RULES } from "./rules.js";
 import { actionScreen, actionSubmit, cardScreen, forRole, homeScreen, unitScreen } from "./screens.js";
-import { conflictText, describe } from "./words.js";
+import { conflictText, describe, rejectionText } from "./words.js";
 
-export { RULES, conflictText, describe, forRole };
+export { RULES, conflictText, describe, forRole, rejectionText };
 
 export function registerRoutes() {
   // the fixed paths before /m/cards/:id

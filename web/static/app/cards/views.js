@@ -245,7 +245,7 @@ function cardActions(v) {
       out.push(html`<a class="button" id="replace-link" href="/m/cards/issue?unit=${unit}&amp;replaces=${v.current.id}&amp;reason=damaged">${t("Replace a damaged card")}</a>`);
     }
     out.push(html`<a class="button" id="return-link" href="/m/cards/${id}/return">${t("Return (退卡)")}</a>`);
-    if (!v.blacklisted) out.push(html`<a class="button" id="revoke-link" href="/m/cards/${id}/revoke">${t("Revoke (註銷)")}</a>`);
+    if (!v.blacklisted) out.push(html`<a class="button" id="revoke-link" href="/m/cards/${id}/revoke">${t("Revoke")}</a>`);
   }
   if (v.lostIssue) {
     out.push(html`<a class="button primary" id="replace-link" href="/m/cards/issue?unit=${v.lostIssue.data.unit_id}&amp;replaces=${v.lostIssue.id}&amp;reason=lost">${t("Issue a replacement (補卡)")}</a>`);

@@ -38,8 +38,21 @@ export function errorsOf(found) {
 /** A rule's refusal as the form's error, in the desk's words. @param {Reject} r
  * @returns {Record<string, string>} */
 export function refusal(r) {
-  /** @type {Record<string, [string, string]>} */
-  const words = {
+  const hit = refusalWords()[r.code];
+  if (hit) return { [hit[0]]: hit[1] };
+  return { [r.field || "form"]: t("This phone's rules refused it: {reason}", { reason: r.reason }) };
+}
+
+/** The card rules' refusals in plain words (the inbox's words for a refused record).
+ * @param {string} code @returns {string} */
+export function rejectionText(code) {
+  const hit = refusalWords()[code];
+  return hit ? hit[1] : "";
+}
+
+/** code -> [the form field it concerns, its words]. @returns {Record<string, [string, string]>} */
+function refusalWords() {
+  return {
     unknown_unit: ["unit_id", t("This unit is not active at this site any more.")],
     unknown_resident: ["resident_id", t("This resident is no longer listed for the unit: type the holder instead.")],
     unknown_zone: ["scope", t("An access zone is no longer active at this site: choose the zones again.")],
@@ -49,10 +62,9 @@ export function refusal(r) {
     issue_ended: ["form", t("This card was already handed back or ended.")],
     reason_required: ["reason", t("Say why the card is revoked.")],
     already_exists: ["form", t("This was already recorded.")],
+    number_in_use: ["number", t("Another card of this site has this number.")],
+    card_not_blacklisted: ["form", t("The card is not blacklisted (any more).")],
   };
-  const hit = words[r.code];
-  if (hit) return { [hit[0]]: hit[1] };
-  return { [r.field || "form"]: t("This phone's rules refused it: {reason}", { reason: r.reason }) };
 }
 
 /** @param {any} issues @returns {string} */

@@ -23,7 +23,14 @@ export function rejectionText(code) {
     forbidden_site: t("You are not assigned to this site."),
     unknown_mutation: t("This app version sent something the server does not know. Update the app."),
   };
-  return texts[code] || t("The server refused this record.");
+  if (texts[code]) return texts[code];
+  // a domain's own refusals, in its words (its index.js may export rejectionText)
+  for (const d of DOMAINS) {
+    const own = /** @type {any} */ (d).rejectionText;
+    const text = typeof own === "function" ? own(code) : "";
+    if (text) return text;
+  }
+  return t("The server refused this record.");
 }
 
 /** What the refused record was (its domain says, in plain words).
