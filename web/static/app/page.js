@@ -105,7 +105,15 @@
       localStorage.setItem(DOMAINS_KEY, list);
       if (mine !== list) {
         switching = true;
-        register(workerUrl(data.domains)).catch(() => undefined);
+        // A worker takes over only from an idle one: a screen that polls it (the first
+        // sync's progress, every 400 ms) would keep it busy on a slow phone. Hold such
+        // screens still until the new worker has taken over (then the page moves on).
+        document.querySelectorAll("[hx-trigger^='every']").forEach((el) => {
+          const still = /** @type {HTMLElement} */ (el.cloneNode(true));
+          still.removeAttribute("hx-trigger");
+          el.replaceWith(still);
+        });
+        register(workerUrl(data.domains)).catch(() => { switching = false; });
       }
     } else if (data.type === "update-required") {
       // the server wants a newer app: fetch it now (the outbox waits for it)
