@@ -29,10 +29,10 @@ from server.cards.schemas import (
 from server.cards.setup_lists import NAV, POLICY_LIST, QUOTA_LIST, ZONE_LIST, site_choices
 from server.cards.tables import Card, CardIssue
 from server.estate.tables import Building
-from server.lib.errors import ValidationFailed
 from server.lib.i18n import gettext as _
 from server.lib.queries import as_id, contains, local_time, now, plain, scope, sites_of
 from server.refdata.spec import Col, Filter, Input, RefList, Submission
+from server.refdata.through_mutations import ThroughMutations
 from server.sync import office
 from sync.domains.cards.records import BLACKLISTED, CARD_TYPE, STATUSES
 from sync.errors import Reject
@@ -69,7 +69,8 @@ def state_badge(row: Mapping[str, Any], valid_until: Any = None) -> tuple[str, s
     return ("muted" if status == "returned" else ""), label
 
 
-class CardList(RefList):
+class CardList(ThroughMutations):
+    id_arg = "card_id"
     slug = "cards"
     type = CARD_TYPE
     table = Card
@@ -240,19 +241,6 @@ class CardList(RefList):
         changed = {f: v for f, v in fields.items() if v != row.get(f)}
         return ("card.update", {"card_id": str(row["id"]), "fields": changed}) if changed \
             else None
-
-    async def write(self, user: CurrentUser, row: Mapping[str, Any] | None,
-                    values: dict[str, Any], form: Submission) -> str:
-        site = str(row["site"]) if row else str(values["site_id"])
-        values["card_id"] = form.once or str(uuid.uuid4())
-        mutation = self.mutation(values, row, site)
-        if mutation is None:
-            return str(row["id"]) if row else values["card_id"]
-        try:
-            await office.apply(user, [mutation])
-        except Reject as r:  # the register changed since the form was checked
-            raise ValidationFailed(r.reason) from r
-        return str(mutation[1]["card_id"])
 
     def clash(self) -> tuple[str, str]:
         return "number", _("Another card of this site already has this number.")

@@ -15,11 +15,11 @@ from server.accounts.schemas import CurrentUser
 from server.estate.tables import Unit
 from server.keys.schemas import RETIRED_FILTER_LABELS
 from server.keys.tables import KeyLoan, KeyTag
-from server.lib.errors import ValidationFailed
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
 from server.lib.queries import as_id, sites_of
 from server.refdata.spec import Col, Filter, Input, RefList, Submission
+from server.refdata.through_mutations import ThroughMutations
 from server.review.queries import history
 from server.sync import office
 from sync.domains.keys import rules
@@ -45,7 +45,8 @@ def _refused(r: Reject, number: str) -> tuple[str, str]:
     return messages.get(r.code, ("code", r.reason))
 
 
-class KeyList(RefList):
+class KeyList(ThroughMutations):
+    id_arg = "key_id"
     slug = "keys"
     type = KEY_TYPE
     table = KeyTag
@@ -174,19 +175,6 @@ class KeyList(RefList):
         changed = {f: v for f, v in fields.items() if v != current[f]}
         return ("key.update", {"key_id": str(row["id"]), "fields": changed}) if changed \
             else None
-
-    async def write(self, user: CurrentUser, row: Mapping[str, Any] | None,
-                    values: dict[str, Any], form: Submission) -> str:
-        site = str(row["site"]) if row else str(values["site_id"])
-        values["key_id"] = form.once or str(uuid.uuid4())
-        mutation = self.mutation(values, row, site)
-        if mutation is None:
-            return str(row["id"]) if row else values["key_id"]
-        try:
-            await office.apply(user, [mutation])
-        except Reject as r:  # the register changed since the form was checked
-            raise ValidationFailed(r.reason) from r
-        return str(mutation[1]["key_id"])
 
 
 KEY_LIST = KeyList()
