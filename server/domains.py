@@ -14,6 +14,7 @@ DOMAINS: tuple[str, ...] = (
     "server.keys",
     "server.patrol",
     "server.cards",
+    "server.repairs",
 )
 
 

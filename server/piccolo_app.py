@@ -10,6 +10,7 @@ from server.cards.tables import TABLES as CARD_TABLES
 from server.estate.tables import Building, Resident, Site, Unit
 from server.keys.tables import KeyLoan, KeyTag
 from server.patrol.tables import TABLES as PATROL_TABLES
+from server.repairs.tables import TABLES as REPAIR_TABLES
 from server.sync.tables import (
     AuditEntry,
     Blob,
@@ -30,6 +31,7 @@ APP_CONFIG = AppConfig(
         KeyTag, KeyLoan,
         *PATROL_TABLES,
         *CARD_TABLES, *DOOR_TABLES,
+        *REPAIR_TABLES,
         SpaceVersion, SyncClient, AuditEntry, Conflict, Rejection, Blob, BlobUpload, BlobRef,
     ],
     migration_dependencies=[],

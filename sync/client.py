@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from sync import SCHEMA_VERSION, hlc
+from sync import SCHEMA_VERSION, buckets, hlc
 from sync.context import Context, Key, Principal, View, ViewSpaces
 from sync.errors import UNKNOWN_MUTATION, Reject
 from sync.memory import BLOB_PATH, PULL_PATH, PUSH_PATH, Send
@@ -266,7 +266,11 @@ class SyncClient:
         records = state.records
         for op in resp.patch:
             if op.type == "space" and op.op == "del":
-                for k in [k for k, r in records.items() if r.space == op.id]:
+                # a space, or a bucket of one (sync/buckets.py: a job's unit left)
+                space, unit = buckets.parse(op.id)
+                has_unit = self.registry.has_unit
+                for k in [k for k, r in records.items() if r.space == space and (
+                        unit is None or buckets.matches(unit, has_unit(r.type), r.data))]:
                     del records[k]
                 continue
             key = f"{op.type}/{op.id}"

@@ -8,6 +8,8 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from sync.buckets import matches
+from sync.buckets import parse as parse_bucket
 from sync.client import SyncClient
 from sync.domains import scenarios
 from sync.engine import render_all
@@ -31,6 +33,18 @@ class PhoneOutcome(NamedTuple):
     client: SyncClient
     spaces: frozenset[str]  # what the phone's person may read (sync.streams)
     made: Sequence[Mutation]  # every mutation the phone ever queued
+    # the buckets of the streams it reads filtered to its jobs' units (sync.buckets)
+    buckets: frozenset[str] = frozenset()
+
+    def sees(self, rec: Record) -> bool:
+        if rec.space in self.spaces:
+            return True
+        has_unit = self.client.registry.has_unit(rec.type)
+        for b in self.buckets:
+            space, unit = parse_bucket(b)
+            if rec.space == space and unit is not None and matches(unit, has_unit, rec.data):
+                return True
+        return False
 
 
 def _shape(rec: Record) -> tuple[str, int, dict[str, Any]]:
@@ -66,7 +80,7 @@ def check(phones: Sequence[PhoneOutcome], observer: SyncClient, state: ServerSta
         c = ph.client
         if c.status != "synced" or c.state.outbox:
             problems.append(f"{cid}: {c.status} {c.error}, {len(c.state.outbox)} pending")
-        want = {k: _shape(r) for k, r in observer.replica.items() if r.space in ph.spaces}
+        want = {k: _shape(r) for k, r in observer.replica.items() if ph.sees(r)}
         have = {k: _shape(r) for k, r in c.replica.items()}
         if have != want:
             diff = sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))

@@ -21,7 +21,8 @@ from typing import Any
 
 import msgspec
 
-from sync import engine
+from sync import buckets, engine
+from sync.buckets import Jobs
 from sync.context import Key, Principal
 from sync.errors import ClientMismatch, InvalidRequest, SyncError, TryAgain
 from sync.protocol import ErrorBody, PullRequest, PushRequest
@@ -235,16 +236,30 @@ class MemoryPullStore:
         return {s: self.db.versions.get(s, 0) for s in spaces}
 
     async def changed(self, space: str, after_version: int, upto_version: int,
-                      after: tuple[int, str, str] | None, limit: int) -> list[Record]:
+                      after: tuple[int, str, str] | None, limit: int,
+                      unit: str | None = None) -> list[Record]:
         out = []
-        for rec in self.db.live(space, after_version, upto_version, after):
+        for rec in self._live(space, after_version, upto_version, after, unit):
             out.append(rec)
             if len(out) >= limit:
                 break
         return out
 
-    async def count_changed(self, space: str, after_version: int, upto_version: int) -> int:
-        return sum(1 for _ in self.db.live(space, after_version, upto_version))
+    async def count_changed(self, space: str, after_version: int, upto_version: int,
+                            unit: str | None = None) -> int:
+        return sum(1 for _ in self._live(space, after_version, upto_version, None, unit))
+
+    def _live(self, space: str, after_version: int, upto_version: int,
+              after: tuple[int, str, str] | None, unit: str | None) -> Iterable[Record]:
+        records = self.db.live(space, after_version, upto_version, after)
+        if unit is None:
+            return records
+        registry = _registry()
+        return (r for r in records if buckets.matches(unit, registry.has_unit(r.type), r.data))
+
+    async def job_units(self, jobs: Sequence[Jobs], staff_id: str, sites: Sequence[str],
+                        now: datetime) -> set[tuple[str, str]]:
+        return buckets.job_units(jobs, self.db.records.values(), staff_id, sites, now)
 
     async def rejections(self, client_id: str, after_mutation_id: int) -> list[RejectionRow]:
         return [r for r in self.db.rejections.get(client_id, ())

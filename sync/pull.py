@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sync import SCHEMA_VERSION, streams
+from sync import SCHEMA_VERSION, buckets, streams
 from sync.context import Principal
 from sync.cookie import SpaceProgress, decode_cookie, encode_cookie
 from sync.protocol import PatchOp, PullRequest, PullResponse, RejectionOut
@@ -41,7 +41,7 @@ async def pull(
     request: PullRequest,
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
-    now: datetime | None = None,  # reserved: pulls read no clock today
+    now: datetime | None = None,  # which finished jobs still count (sync.buckets)
     registry: Registry | None = None,
 ) -> PullResponse:
     # 1. Schema version
@@ -50,8 +50,17 @@ async def pull(
     # 2. The cookie (a bad one starts from nothing; another schema's restarts its spaces)
     cookie = decode_cookie(request.cookie, SCHEMA_VERSION)
 
-    # 3. The actor's spaces
+    if registry is None:
+        from sync.domains import default_registry
+
+        registry = default_registry()
+
+    # 3. The actor's spaces, and the buckets of the streams it reads filtered (its jobs' units)
     assigned = sorted(streams.readable_spaces(actor.role, actor.sites))
+    if streams.filtered_streams(actor.role) and registry.jobs:
+        units = await store.job_units(registry.jobs, actor.staff_id, sorted(actor.sites),
+                                      now or datetime.now(UTC))
+        assigned += buckets.buckets_of(actor.role, actor.sites, units)
 
     # 4. Spaces no longer assigned: delete them on the phone
     patch: list[PatchOp] = []
@@ -61,7 +70,10 @@ async def pull(
 
     # 5. One snapshot: last mutation id and versions
     last_id = await store.last_mutation_id(request.client_id)
-    current = await store.space_versions(assigned)
+    parents = {b: buckets.parse(b) for b in assigned}
+    current = await store.space_versions(sorted({space for space, _ in parents.values()}))
+    current.update({b: current.get(space, 0) for b, (space, unit) in parents.items()
+                    if unit is not None})
 
     reasons = _tombstone_reasons(registry)
 
@@ -72,6 +84,7 @@ async def pull(
     # 7. Per space: start rounds, send pages within the budget
     budget = max(1, page_size)
     for space in assigned:
+        parent, unit = parents[space]
         cur = current.get(space, 0)
         prog = cookie.spaces.get(space)
         if prog is None or prog.done > cur or prog.target > cur:
@@ -81,10 +94,11 @@ async def pull(
         if not prog.in_round and cur > prog.done:
             prog.target = cur
             prog.cursor = None
-            cookie.total += await store.count_changed(space, prog.done, cur)
+            cookie.total += await store.count_changed(parent, prog.done, cur, unit)
         if not prog.in_round or budget == 0:
             continue
-        got = await store.changed(space, prog.done, prog.target, prog.cursor, budget + 1)
+        got = await store.changed(parent, prog.done, prog.target, prog.cursor, budget + 1,
+                                  unit)
         page = got[:budget]
         patch.extend(render(rec, reasons.get(rec.type, "")) for rec in page)
         budget -= len(page)

@@ -114,7 +114,7 @@ async def _check_blobs(store: PushStore, actor: Principal, plan: Sequence[_Plann
     if not named:
         return
     wanted = sorted({sha for shas in named.values() for sha in shas})
-    readable = streams.readable_spaces(actor.role, actor.sites)
+    readable = streams.blob_spaces(actor.role, actor.sites)
     known = await store.known_blobs(wanted, actor.staff_id, readable)
     for i, shas in named.items():
         missing = [sha for sha in shas if sha not in known]

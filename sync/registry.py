@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync import streams
+from sync.buckets import UNIT_FIELD, Jobs
 from sync.context import Context, Principal
 from sync.errors import FORBIDDEN_ROLE, FORBIDDEN_SITE, Reject
 from sync.kit.args import Arg, ArgsSpec, Check
@@ -158,6 +159,8 @@ class Registry:
     def __init__(self) -> None:
         self._specs: dict[str, MutationSpec] = {}
         self.records = RecordTypes()
+        # what makes a record someone's job (a domain's JOBS): filtered streams' buckets
+        self.jobs: list[Jobs] = []
 
     def register(self, spec: MutationSpec) -> MutationSpec:
         if spec.name in self._specs:
@@ -170,6 +173,16 @@ class Registry:
             if t.stream and t.stream not in streams.BY_NAME:
                 raise ValueError(f"{t.name}: unknown stream {t.stream!r}")
             self.records.add(t)
+
+    def declare_jobs(self, jobs: Jobs) -> None:
+        if jobs.record_type not in self.records:
+            raise ValueError(f"jobs of undeclared record type {jobs.record_type!r}")
+        self.jobs.append(jobs)
+
+    def has_unit(self, type_: str) -> bool:
+        """Whether records of ``type_`` have the unit field filtered streams split by."""
+        t = self.records.get(type_)
+        return t is not None and UNIT_FIELD in t.by_field
 
     def get(self, name: str) -> MutationSpec | None:
         return self._specs.get(name)

@@ -12,11 +12,15 @@ strings with offset, UUIDs as strings).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 from sync.kit.records import matches
+
+if TYPE_CHECKING:
+    from sync.buckets import Jobs
 
 
 class Record(msgspec.Struct):
@@ -162,12 +166,20 @@ class PullStore(Protocol):
         upto_version: int,
         after: tuple[int, str, str] | None,
         limit: int,
+        unit: str | None = None,
     ) -> list[Record]:
         """Records of ``space`` with ``after_version < version <= upto_version`` in
-        (version, type, id) order, strictly after the cursor ``after`` when given."""
+        (version, type, id) order, strictly after the cursor ``after`` when given; with
+        ``unit``, only those of that unit's bucket (:func:`sync.buckets.matches`)."""
         ...
 
-    async def count_changed(self, space: str, after_version: int, upto_version: int) -> int: ...
+    async def count_changed(self, space: str, after_version: int, upto_version: int,
+                            unit: str | None = None) -> int: ...
+
+    async def job_units(self, jobs: Sequence[Jobs], staff_id: str, sites: Sequence[str],
+                        now: datetime) -> set[tuple[str, str]]:
+        """(site, unit) of the person's jobs at ``sites`` (:class:`sync.buckets.Jobs`)."""
+        ...
 
     async def rejections(self, client_id: str, after_mutation_id: int) -> list[RejectionRow]: ...
 

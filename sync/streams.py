@@ -6,8 +6,10 @@ of streams at each of its sites. Per-space version rows, locks and cursors work 
 spaces are only finer, so a guard's phone never receives key borrowers' phone numbers or
 residents' details, and pushes to different streams of one site do not contend.
 
-Streams of domains still to come (visits, desk) are declared here already and
-stay empty until their records arrive. ``tests/integration/test_sync_streams.py`` proves the
+A stream may also name roles that receive only part of it (``by_unit``): a technician gets
+the residents, requests and visits of the units on their own jobs (:mod:`sync.buckets`).
+The desk stream of a domain still to come is declared here already and stays empty until
+its records arrive. ``tests/integration/test_sync_streams.py`` proves the
 matrix on SQLite and PostgreSQL.
 """
 
@@ -35,15 +37,19 @@ class Stream:
     name: str
     readers: frozenset[str]  # roles that read it (besides admin and supervisor)
     description: str = ""
+    # roles that receive only the records of the units on their own jobs (sync.buckets)
+    by_unit: frozenset[str] = frozenset()
 
 
 STREAMS: tuple[Stream, ...] = (
     Stream("estate", frozenset(ROLES), "sites, buildings, units"),
-    Stream("residents", frozenset({"front_desk"}), "residents of units (personal data)"),
+    Stream("residents", frozenset({"front_desk"}), "residents of units (personal data)",
+           by_unit=frozenset({"technician"})),
     Stream("keys", frozenset({"front_desk"}), "key register and key loans"),
     Stream("patrol", frozenset({"patrol"}), "patrol: checkpoints, routes, rounds, visits"),
     Stream("cards", frozenset({"front_desk"}), "IC cards: policy, zones, quotas, cards, issues"),
-    Stream("visits", frozenset({"technician"}), "repair requests and in-home visits (to come)"),
+    Stream("visits", frozenset({"front_desk"}),
+           "repair requests, in-home visits and follow-ups", by_unit=frozenset({"technician"})),
     Stream("desk", frozenset({"front_desk", "patrol"}), "front-desk logs (to come)"),
 )
 BY_NAME = {s.name: s for s in STREAMS}
@@ -70,10 +76,24 @@ def streams_of(role: str) -> tuple[str, ...]:
     return tuple(s.name for s in STREAMS if role in EVERYTHING or role in s.readers)
 
 
+def filtered_streams(role: str) -> tuple[str, ...]:
+    """The streams ``role`` receives only the job units' part of (``by_unit``)."""
+    whole = set(streams_of(role))
+    return tuple(s.name for s in STREAMS if role in s.by_unit and s.name not in whole)
+
+
 def readable_spaces(role: str, sites: Iterable[str]) -> frozenset[str]:
     """Every space a person of ``role`` assigned to ``sites`` receives (``org`` included)."""
     streams = streams_of(role)
     return frozenset({ORG_SPACE, *(space(site, s) for site in sites for s in streams)})
+
+
+def blob_spaces(role: str, sites: Iterable[str]) -> frozenset[str]:
+    """The spaces whose records' blobs ``role`` may name and fetch: those it reads, and the
+    spaces of the streams it receives filtered (a technician's request photos)."""
+    site_list = list(sites)
+    return readable_spaces(role, site_list) | {
+        space(site, s) for site in site_list for s in filtered_streams(role)}
 
 
 def site_spaces(site_id: str) -> list[str]:

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
-from sync import streams
+from sync import buckets, streams
 from sync.client import LocalState, SyncClient
 from sync.context import Principal
 from sync.convergence import PhoneOutcome, ServerState, check
@@ -103,15 +103,17 @@ def default_setup() -> Setup:
     desk_b = staff(4, "front_desk", SITE_B)
     guard = staff(5, "patrol", SITE_A)
     admin = staff(6, "admin", SITE_A, SITE_B)
+    tech = staff(7, "technician", SITE_A)  # receives only their jobs' units (sync.buckets)
     return Setup(
         sites=[SITE_A, SITE_B],
-        staff=[desk_a1, desk_a2, supervisor, desk_b, guard, admin],
+        staff=[desk_a1, desk_a2, supervisor, desk_b, guard, admin, tech],
         phones=[
             phone(1, desk_a1),
             phone(2, desk_a2, skew_ms=-90_000),  # a slow clock
             phone(3, supervisor, skew_ms=20 * 60_000),  # runs ahead: clamped by the server
             phone(4, desk_b),
             phone(5, guard),  # may not lend: forbidden_role
+            phone(6, tech),
         ],
         observer=phone(9, admin),
     )
@@ -206,6 +208,14 @@ class ScenarioPhone:
     def spaces(self) -> frozenset[str]:
         return streams.readable_spaces(self.staff.role, self.staff.sites)
 
+    def buckets(self, observer: SyncClient) -> frozenset[str]:
+        """The buckets this phone's person reads, by the jobs the observer's replica holds
+        (all phones synced: the server's state)."""
+        staff = self.staff
+        units = buckets.job_units(self.client.registry.jobs, observer.replica.values(),
+                                  staff.staff_id, staff.sites, self.now())
+        return frozenset(buckets.buckets_of(staff.role, staff.sites, units))
+
 
 class _World:
     def __init__(self, seed: int, faults: FaultPlan) -> None:
@@ -277,8 +287,8 @@ async def run_convergence(
     observer.transport.enabled = False
     await observer.client.sync()
     state = await server.inspect()
-    check([PhoneOutcome(ph.client, ph.spaces, ph.made) for ph in phones], observer.client,
-          state)
+    check([PhoneOutcome(ph.client, ph.spaces, ph.made, ph.buckets(observer.client))
+           for ph in phones], observer.client, state)
 
     faults_seen: dict[str, int] = {}
     for ph in phones:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from server.app_shell.bundle import BUNDLE, bundle
 from server.app_shell.domain_sets import DOMAINS_MODULE, bundle_rel, domains_module, domains_of
-from server.app_shell.slim import css_without_comments, without_comments
+from server.app_shell.slim import css_without_comments, minified, without_comments
 from server.lib.headers import CSP
 from server.lib.i18n import LANGUAGES, LOCALE_DIR, PHONE_AREAS, catalog
 from sync.domains import default_registry
@@ -104,17 +104,24 @@ class Assets:
         worker's modules joined (:data:`BUNDLE`); None for other files."""
         domains = domains_of(rel)
         if domains is not None:
-            return worker_bundle(domains)
+            return served_bundle(domains)
         if rel in PAGE_ASSETS and rel.endswith(".css"):
             return slim_css(rel)
         if not (rel.startswith("app/") and rel.endswith(".js")):
             return None
-        return slim_module(rel)
+        return served_module(rel)
 
 
 @cache
 def slim_module(rel: str) -> bytes:
+    """An app module without its comment lines and indentation (what the bundler reads)."""
     return without_comments((STATIC / rel).read_text(encoding="utf-8")).encode()
+
+
+@cache
+def served_module(rel: str) -> bytes:
+    """An app module as phones receive it: slimmed, then minified (:mod:`.slim`)."""
+    return minified(slim_module(rel).decode(), rel).encode()
 
 
 @cache
@@ -139,6 +146,13 @@ def worker_bundle(domains: tuple[str, ...]) -> bytes:
         return domains_module(domains, source) if rel == DOMAINS_MODULE else source
 
     return bundle(read, a.url).encode()
+
+
+@cache
+def served_bundle(domains: tuple[str, ...]) -> bytes:
+    """The worker's bundle as phones receive it: minified (:mod:`.slim`)."""
+    return minified(worker_bundle(domains).decode(),
+                    f"the bundle of {','.join(domains) or 'core'}").encode()
 
 
 def _app_modules() -> list[Path]:

@@ -11,7 +11,13 @@ those domains only (``app/domains.js`` rewritten to list them). A phone starts w
 person known on the phone (:func:`role_domains`, sent in the worker's config) and, when they
 differ from its own, asks the page to register the worker of that set (page.js) — it installs
 and takes over like any update. ``/sw.js`` without ``d`` carries every domain (a page of an
-older deploy)."""
+older deploy).
+
+A *phone domain* is one module listed in ``app/domains.js``: a domain's ``<name>/index.js``
+(phone domain ``<name>``) or one of its phone parts, ``<name>/<part>.js`` (phone domain
+``<name>_<part>``), which the domain declares once in ``PHONE_PARTS`` (part -> the mutations
+whose rules and screens it carries; the index carries the others). The repairs' technician
+screens are such a part: a desk's or a guard's phone does not carry them."""
 
 from __future__ import annotations
 
@@ -19,36 +25,97 @@ import importlib
 import re
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 from sync.streams import ROLES, streams_of
 
 STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
 DOMAINS_MODULE = "app/domains.js"
-_IMPORT = re.compile(r'^import \* as (?P<name>[\w$]+) from "\./(?P<dir>[\w]+)/index\.js";$', re.M)
+_IMPORT = re.compile(r'^import \* as (?P<name>[\w$]+) from '
+                     r'"\./(?P<dir>[a-z][a-z_]*)/(?P<file>[a-z][a-z_]*)\.js";$', re.M)
 _LIST = re.compile(r"^export const DOMAINS = \[[^\]]*\];$", re.M)
 _SET = re.compile(r"^(?:core|[a-z][a-z_]*(?:-[a-z][a-z_]*)*)$")
 
 
+def _phone_id(m: re.Match[str]) -> str:
+    """The phone domain of an import line of ``app/domains.js``."""
+    return m.group("dir") if m.group("file") == "index" else f"{m.group('dir')}_{m.group('file')}"
+
+
+@cache
+def _lines() -> dict[str, tuple[str, str]]:
+    """phone domain -> (its Python domain, its module under web/static), in
+    ``app/domains.js``'s order. A part that its domain does not declare in ``PHONE_PARTS`` is
+    an error: the two copies say which mutations a phone part carries
+    (tests/unit/test_phone_parts.py)."""
+    out: dict[str, tuple[str, str]] = {}
+    for m in _IMPORT.finditer(_domains_source()):
+        phone, domain = _phone_id(m), m.group("dir")
+        if phone != domain and phone not in _parts(_module(domain)):
+            raise ValueError(f"{DOMAINS_MODULE}: {phone} is not in {domain}'s PHONE_PARTS")
+        out[phone] = (domain, f"app/{domain}/{m.group('file')}.js")
+    return out
+
+
+def phone_modules() -> dict[str, str]:
+    """phone domain -> its Python domain (the folder's name), in ``app/domains.js``'s order."""
+    return {phone: domain for phone, (domain, _rel) in _lines().items()}
+
+
+def module_rel(phone: str) -> str:
+    """A phone domain's module under web/static (``app/repairs/visits.js``)."""
+    return _lines()[phone][1]
+
+
 @cache
 def phone_domains() -> tuple[str, ...]:
-    """The domains ``app/domains.js`` registers, in its order (their folder names)."""
-    return tuple(m.group("dir") for m in _IMPORT.finditer(_domains_source()))
+    """The phone domains ``app/domains.js`` registers, in its order."""
+    return tuple(phone_modules())
 
 
 def _domains_source() -> str:
     return (STATIC / DOMAINS_MODULE).read_text(encoding="utf-8")
 
 
+def _module(domain: str) -> ModuleType:
+    return importlib.import_module(f"sync.domains.{domain}")
+
+
+def _parts(module: ModuleType) -> dict[str, tuple[str, ...]]:
+    return dict(getattr(module, "PHONE_PARTS", {}))
+
+
+def phone_mutations(phone: str) -> tuple[str, ...]:
+    """The mutations whose rules a phone domain carries: a part's as declared, the index's
+    the domain's others."""
+    module = _module(phone_modules()[phone])
+    parts = _parts(module)
+    if phone in parts:
+        return tuple(parts[phone])
+    in_parts = {name for names in parts.values() for name in names}
+    return tuple(m.name for m in module.MUTATIONS if m.name not in in_parts)
+
+
 @cache
 def role_domains() -> dict[str, list[str]]:
-    """role -> the phone domains it needs: those with a record in a stream the role reads."""
+    """role -> the phone domains it needs: a domain's index when the role reads one of its
+    records' streams whole or may run one of the index's mutations (a guard reports a repair
+    from a patrol anomaly without reading the repair records); a phone part when the role
+    may run one of the part's mutations (the desk reads the visits but starts none)."""
     out: dict[str, list[str]] = {}
     for role in ROLES:
         streams = set(streams_of(role))
-        out[role] = [d for d in phone_domains()
-                     if any(r.stream in streams
-                            for r in importlib.import_module(f"sync.domains.{d}").RECORDS)]
+        out[role] = [d for d in phone_domains() if _needs(role, streams, d)]
     return out
+
+
+def _needs(role: str, streams: set[str], phone: str) -> bool:
+    module = _module(phone_modules()[phone])
+    runs = {m.name for m in module.MUTATIONS if role in m.roles}
+    if phone in _parts(module):
+        return bool(runs & set(phone_mutations(phone)))
+    return (any(r.stream in streams for r in module.RECORDS)
+            or bool(runs & set(phone_mutations(phone))))
 
 
 def normalise(names: str | None) -> tuple[str, ...]:
@@ -85,7 +152,7 @@ def domains_module(domains: tuple[str, ...], source: str) -> str:
     kept: list[str] = []
 
     def keep(m: re.Match[str]) -> str:
-        if m.group("dir") in domains:
+        if _phone_id(m) in domains:
             kept.append(m.group("name"))
             return m.group(0)
         return ""

@@ -9,11 +9,18 @@ templates) — nothing else changes (code, and the text of other template litera
 written).
 ``tests/unit/test_app_worker.py`` checks that every slimmed module still parses and that
 nothing but comments and indentation went. Stylesheets lose their comments and spare white
-space the same way (:func:`css_without_comments`)."""
+space the same way (:func:`css_without_comments`).
+
+What phones then receive is *minified* (:func:`minified`: tdewolff/minify through
+``minify-go``, which also shortens local names — about a tenth fewer compressed bytes):
+the slimmed text stays what the worker's bundler reads and what the tests compare."""
 
 from __future__ import annotations
 
+import logging
 import re
+
+import minify
 
 _BACKTICK = re.compile(r"(?<!\\)`")
 
@@ -90,3 +97,22 @@ def css_without_comments(source: str) -> str:
     space, none around ``{ } ;`` (selectors and values keep theirs)."""
     text = _CSS_SPACE.sub(" ", _CSS_COMMENT.sub("", source))
     return _CSS_AROUND.sub(r"\1", text).strip() + "\n"
+
+
+log = logging.getLogger(__name__)
+
+
+def minify_js(source: str) -> str:
+    """``source`` minified (raises :class:`minify.MinifyError` on what it cannot parse)."""
+    return str(minify.string("application/javascript", source))
+
+
+def minified(source: str, name: str) -> str:
+    """``source`` as served: minified, or as it is (slimmed) if the minifier refuses it — a
+    phone is better served the longer file than none; ``tests/unit/test_app_worker.py``
+    fails when any module or bundle is refused."""
+    try:
+        return minify_js(source) + "\n"
+    except minify.MinifyError as exc:
+        log.warning("serving %s unminified: %s", name, exc)
+        return source

@@ -134,7 +134,7 @@ async def may_see(user: CurrentUser, sha256: str) -> bool:
     if await BlobUpload.exists().where((BlobUpload.sha256 == sha256)
                                        & (BlobUpload.staff == user.id)):
         return True
-    spaces = sorted(streams.readable_spaces(user.role, user.site_ids))
+    spaces = sorted(streams.blob_spaces(user.role, user.site_ids))
     marks = ", ".join("{}" for _ in spaces)
     parts, params = [], []
     for t in TABLES.values():

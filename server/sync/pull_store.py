@@ -5,6 +5,7 @@ one snapshot. The push side and the helpers both share: :mod:`server.sync.store`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from server.sync import sql
 from server.sync.connections import Connection
@@ -21,7 +22,20 @@ from server.sync.sql import (
     is_uuid,
     q,
 )
+from sync.buckets import UNIT_FIELD, Jobs
 from sync.storage import Record, RejectionRow
+
+
+def _has_unit(type_: str) -> bool:
+    return any(c.name == UNIT_FIELD for c in TABLES[type_].fields)
+
+
+def _types(unit: str | None) -> tuple[str, ...]:
+    """The record types a page of a space (``unit`` None) or of a unit's bucket reads: types
+    without a unit field belong to the bucket with no unit only (:mod:`sync.buckets`)."""
+    if not unit:
+        return TYPES_SORTED
+    return tuple(t for t in TYPES_SORTED if _has_unit(t))
 
 
 class SqlPullStore:
@@ -52,9 +66,33 @@ class SqlPullStore:
             f"SELECT space, version FROM space_version WHERE {cond}", p.values)
         return {s: int(v) for s, v in rows}
 
-    def _range(self, p: Params, space: str, after_version: int, upto_version: int) -> str:
-        return (f"space = {p.add(space)} AND version > {p.add(clamp_bigint(after_version))} "
+    def _range(self, p: Params, space: str, after_version: int, upto_version: int,
+               type_: str = "", unit: str | None = None) -> str:
+        cond = (f"space = {p.add(space)} AND version > {p.add(clamp_bigint(after_version))} "
                 f"AND version <= {p.add(clamp_bigint(upto_version))}")
+        if unit is not None and _has_unit(type_):
+            cond += f" AND unit = {p.add(unit)}" if unit else " AND unit IS NULL"
+        return cond
+
+    async def job_units(self, jobs: Sequence[Jobs], staff_id: str, sites: Sequence[str],
+                        now: datetime) -> set[tuple[str, str]]:
+        d = self.d
+        out: set[tuple[str, str]] = set()
+        for j in jobs:
+            t = TABLES[j.record_type]
+            col = {c.name: c for c in t.fields}
+            recent = col[j.recent_field]
+            p = Params(d)
+            where = (f"{q(col[j.person_field].column)} = {p.add(staff_id)} "
+                     f"AND {p.add_list(col[j.site_field].column, 'uuid', list(sites))} "
+                     f"AND {q(col[j.unit_field].column)} IS NOT NULL "
+                     f"AND ({p.add_list(col[j.open_field].column, 'text', list(j.open_values))}"
+                     f" OR {q(recent.column)} >= {p.add(d.converter(recent)(j.since(now)))})")
+            rows = await self.conn.fetch(
+                f"SELECT DISTINCT {q(col[j.site_field].column)}, "
+                f"{q(col[j.unit_field].column)} FROM {q(t.table)} WHERE {where}", p.values)
+            out |= {(as_str(site), as_str(unit)) for site, unit in rows}
+        return out
 
     async def changed(
         self,
@@ -63,13 +101,14 @@ class SqlPullStore:
         upto_version: int,
         after: tuple[int, str, str] | None,
         limit: int,
+        unit: str | None = None,
     ) -> list[Record]:
         d = self.d
         # 1. the page's keys, in (version, type, id) order, without building any JSON
         p = Params(d)
         parts = []
-        for type_ in TYPES_SORTED:
-            cond = self._range(p, space, after_version, upto_version)
+        for type_ in _types(unit):
+            cond = self._range(p, space, after_version, upto_version, type_, unit)
             if after is not None:
                 cv, ct, cid = clamp_bigint(after[0]), after[1], after[2]
                 if type_ < ct:
@@ -108,12 +147,13 @@ class SqlPullStore:
                 out.append(rec)
         return out
 
-    async def count_changed(self, space: str, after_version: int, upto_version: int) -> int:
+    async def count_changed(self, space: str, after_version: int, upto_version: int,
+                            unit: str | None = None) -> int:
         p = Params(self.d)
         parts = [
             f"(SELECT count(*) FROM {q(TABLES[t].table)} "
-            f"WHERE {self._range(p, space, after_version, upto_version)})"
-            for t in TYPES_SORTED
+            f"WHERE {self._range(p, space, after_version, upto_version, t, unit)})"
+            for t in _types(unit)
         ]
         rows = await self.conn.fetch("SELECT " + " + ".join(parts), p.values)
         return int(rows[0][0])

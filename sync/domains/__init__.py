@@ -16,6 +16,7 @@ DOMAINS: tuple[str, ...] = (
     "sync.domains.keys",
     "sync.domains.patrol",
     "sync.domains.cards",
+    "sync.domains.repairs",
 )
 
 
@@ -27,6 +28,9 @@ def build_registry(domains: tuple[str, ...] = DOMAINS) -> Registry:
         registry.declare(module.RECORDS)
         for spec in module.MUTATIONS:
             registry.register(spec)
+        jobs = getattr(module, "JOBS", None)
+        if jobs is not None:
+            registry.declare_jobs(jobs)
     return registry
 
 

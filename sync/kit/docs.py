@@ -48,11 +48,13 @@ def _field(f: Field) -> str:
 
 
 def streams_table() -> str:
-    lines = ["| stream | read by (with admin and supervisor) | holds |", "|---|---|---|"]
+    lines = ["| stream | read by (with admin and supervisor) | their jobs' units only | holds |",
+             "|---|---|---|---|"]
     for s in streams.STREAMS:
         readers = ", ".join(r for r in streams.ROLES
                             if r in s.readers and r not in streams.EVERYTHING) or "—"
-        lines.append(f"| `{s.name}` | {readers} | {s.description} |")
+        by_unit = ", ".join(r for r in streams.ROLES if r in s.by_unit) or "—"
+        lines.append(f"| `{s.name}` | {readers} | {by_unit} | {s.description} |")
     return "\n".join(lines)
 
 

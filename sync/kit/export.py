@@ -87,6 +87,7 @@ def export(registry: Registry) -> dict[str, Any]:
         "mutations": {m.name: mutation_data(m) for m in registry.specs()},
         "streams": {s.name: sorted(s.readers) for s in streams.STREAMS},
         "everything": sorted(streams.EVERYTHING),
+        "by_unit": {s.name: sorted(s.by_unit) for s in streams.STREAMS if s.by_unit},
         "roles": streams.ROLE_LABELS,
         "org_space": streams.ORG_SPACE,
         "messages": MESSAGES,

@@ -21,7 +21,8 @@ from server.accounts.tables import Staff
 from server.db import all_tables
 from server.settings import Settings
 from server.sync.tables import BlobUpload, SyncClient
-from sync import SCHEMA_VERSION
+from sync import SCHEMA_VERSION, buckets
+from sync.domains import default_registry
 from sync.hlc import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +95,11 @@ async def pull_all(client: Any, p: Phone, *, max_pages: int = 1000) -> list[dict
         pages.append(page)
         for op in page["patch"]:
             if op["type"] == "space" and op["op"] == "del":
-                for key in [k for k, v in p.replica.items() if v.get("space") == op["id"]]:
+                # a space, or one unit's bucket of it (sync/buckets.py)
+                space, unit = buckets.parse(op["id"])
+                registry = default_registry()
+                for key in [k for k, v in p.replica.items() if v.get("space") == space and (
+                        unit is None or buckets.matches(unit, registry.has_unit(k[0]), v))]:
                     del p.replica[key]
             elif op["op"] == "put":
                 p.replica[(op["type"], op["id"])] = op["data"]

@@ -30,7 +30,11 @@ async def test_service_worker_script_headers_and_imports(client) -> None:
     for url in [*config["precache"], *config["modules"]]:
         got = await client.get(url)
         assert got.status_code == 200, url
-    assert config["roleDomains"]["patrol"] == ["patrol"]
+    # a guard reads the patrol records and reports repairs from anomalies (repair.report);
+    # the technician's visit screens are the repairs' visits part, a technician's alone
+    assert config["roleDomains"]["patrol"] == ["patrol", "repairs"]
+    assert config["roleDomains"]["technician"] == ["repairs", "repairs_visits"]
+    assert config["roleDomains"]["front_desk"] == ["keys", "cards", "repairs"]
 
 
 async def test_a_phone_gets_the_worker_of_its_domains(client) -> None:
@@ -38,7 +42,7 @@ async def test_a_phone_gets_the_worker_of_its_domains(client) -> None:
     unknown ones dropped); ``d=`` the core alone."""
     a = assets()
     for query, domains in [("keys", ("keys",)), ("patrol,keys,unknown", ("keys", "patrol")),
-                           ("", ())]:
+                           ("repairs_visits,repairs", ("repairs", "repairs_visits")), ("", ())]:
         r = await client.get(f"/sw.js?d={query}")
         config = json.loads(r.text.split("start(", 1)[1].rsplit(");", 1)[0])
         assert config["domains"] == list(domains)
@@ -48,6 +52,8 @@ async def test_a_phone_gets_the_worker_of_its_domains(client) -> None:
         got = await client.get(url)
         assert got.status_code == 200 and "__m[" in got.text
     assert (await client.get(f"/v/{a.app_hash}/app/sw.patrol-keys.bundle.js")).status_code == 404
+    desk = (await client.get(f"/v/{a.app_hash}/{bundle_rel(('keys', 'cards', 'repairs'))}")).text
+    assert '"app/repairs/desk_screens.js"' in desk and '"app/repairs/visit_screens.js"' not in desk
     assert (await client.get("/v/0000000000000000/app/sw.keys.bundle.js")).status_code == 404
 
 

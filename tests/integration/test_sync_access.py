@@ -35,7 +35,7 @@ async def test_a_phone_signs_in_and_syncs_with_its_token(client, factory, db) ->
         "display_name"], "role": "front_desk"}
     assert body["spaces"] == sorted([ORG_SPACE, *(f"{site}:{s}" for s in
                                                    ("estate", "residents", "keys", "cards",
-                                                    "desk"))])
+                                                    "visits", "desk"))])
     device = await Device.select().where(Device.id == body["device_id"]).first()
     assert device["token_hash"] == hashlib.sha256(body["token"].encode()).hexdigest()
     assert str(device["client_id"]) == cid and str(device["staff"]) == staff

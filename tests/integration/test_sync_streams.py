@@ -14,7 +14,7 @@ from server.accounts import auth_cache
 from server.accounts.tables import Staff, StaffSite
 from server.sync.tables import BlobUpload
 from sync import ORG_SPACE, streams
-from sync.streams import readable_spaces
+from sync.streams import readable_spaces, streams_of
 from tests.integration.sync_support import PULL, PUSH, lend_args, phone, pull_all
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(120))
@@ -162,7 +162,9 @@ async def test_a_role_change_takes_the_streams_away(client, settings, estate) ->
     dropped = {op["id"] for page in pages for op in page["patch"]
                if op["type"] == "space" and op["op"] == "del"}
     s1 = estate["s1"]
-    assert dropped == {f"{s1}:keys", f"{s1}:residents", f"{s1}:cards"}
+    assert dropped == {f"{s1}:{name}" for name in streams_of("front_desk")
+                       if name not in streams_of("patrol")}
+    assert {f"{s1}:keys", f"{s1}:residents", f"{s1}:cards", f"{s1}:visits"} <= dropped
     assert set(_received(p)) == SITE_TYPES | {"checkpoint"}  # a guard now: patrol arrives
     # and back: the streams return from nothing
     await _set_role(desk, "front_desk")

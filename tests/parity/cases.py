@@ -125,6 +125,9 @@ ALSO = {"token": ("code",), "label": ("unit.number",), "code": ("unit.number",)}
 JSON_VALUES: dict[str, list[Any]] = {
     "answers": [{}, {"pressure": 5}, {"leak": True, "pressure": 1.5}, {"note": "ok"}],
     "items": [[], [{"id": "a", "label": "門", "type": "yesno"}]],
+    "charges": [[], [{"item": "喉管", "qty": 2, "amount": 35.5}],
+                [{"item": "x", "qty": 1, "amount": 0.125}, {"item": "膠紙", "qty": 3, "amount": 8}],
+                [{"item": "", "qty": 0, "amount": -1}]],
 }
 # values of the records' indexed text fields (codes, QR tokens) by field name, and by
 # "type.field": arguments of the same name draw from them too (a tag of the other site, a

@@ -106,3 +106,41 @@ def test_a_template_literal_keeps_its_comment_like_lines() -> None:
     assert without_comments(source) == "if (a) {\nb(`\n  <p>\n    x</p>`);\n}\n"
     source = "  c(html`<ul>\n    <li>${a}</li>\n  </ul>`);\n  d();\n"
     assert without_comments(source) == "c(html`<ul>\n<li>${a}</li>\n</ul>`);\nd();\n"
+
+
+def test_every_served_module_and_bundle_is_minified_and_still_parses(tmp_path: Path) -> None:
+    """What phones receive is minified (app_shell/slim.py ``minified``): no module and no
+    domain set's bundle may fall back to the unminified text, each must parse, keep the text
+    of its html`…` templates (the screens' words) and be smaller compressed."""
+    import brotli
+    import minify
+
+    from server.app_shell.assets import served_bundle, served_module, slim_module, worker_bundle
+    from server.app_shell.domain_sets import phone_domains, role_domains
+    from server.app_shell.slim import minify_js
+
+    checks: list[tuple[str, str, str]] = []
+    for path in sorted((ROOT / "web" / "static" / "app").rglob("*.js")):
+        rel = path.relative_to(ROOT / "web" / "static").as_posix()
+        checks.append((rel, slim_module(rel).decode(), served_module(rel).decode()))
+    for domains in {(), phone_domains(), *(tuple(d) for d in role_domains().values())}:
+        name = f"bundle {','.join(domains) or 'core'}"
+        checks.append((name, worker_bundle(domains).decode(), served_bundle(domains).decode()))
+    before = after = 0
+    for name, slim, served in checks:
+        try:
+            minify_js(slim)
+        except minify.MinifyError as exc:  # pragma: no cover - the failure's message
+            raise AssertionError(f"{name} cannot be minified: {exc}") from exc
+        assert len(served) < len(slim), name
+        out = tmp_path / "m.mjs"
+        out.write_text(served)
+        done = subprocess.run(["node", "--check", str(out)], capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 0, (name, done.stderr[-500:])
+        before += len(brotli.compress(slim.encode(), quality=11))
+        after += len(brotli.compress(served.encode(), quality=11))
+    # the visit screen's words survive as written
+    visit = next(s for n, _, s in checks if n == "app/repairs/visit_views.js")
+    assert 'id="close-form"' in visit
+    assert after < before * 0.95, (before, after)

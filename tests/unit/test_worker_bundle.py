@@ -15,6 +15,7 @@ from server.app_shell.bundle import BUNDLE, BundleError, bundle
 from server.app_shell.domain_sets import (
     bundle_rel,
     domains_of,
+    module_rel,
     normalise,
     phone_domains,
     role_domains,
@@ -50,10 +51,12 @@ def test_the_worker_bundle_parses_and_holds_every_worker_module(tmp_path: Path) 
 
 
 def test_a_domain_set_carries_only_its_domains_code(tmp_path: Path) -> None:
-    """A desk phone's worker has no patrol screens, a guard's no key board; the core (sign-in,
-    status, inbox) is in every one."""
-    assert {"keys", "patrol"} <= set(phone_domains())
-    for domains in [(), ("keys",), ("patrol",)]:
+    """A desk phone's worker has no patrol screens, a guard's no key board, neither the
+    technician's visit screens (the repairs' visits part); the core (sign-in, status, inbox)
+    is in every one."""
+    assert {"keys", "patrol", "repairs", "repairs_visits"} <= set(phone_domains())
+    for domains in [(), ("keys",), ("patrol",), ("patrol", "repairs"),
+                    ("repairs", "repairs_visits")]:
         rel = bundle_rel(domains)
         assert domains_of(rel) == domains
         text = worker_bundle(domains).decode()
@@ -65,7 +68,12 @@ def test_a_domain_set_carries_only_its_domains_code(tmp_path: Path) -> None:
         joined = set(re.findall(r'^__m\["(app/\S+\.js)"\] = ', text, re.M))
         assert {"app/sw.js", "app/db.js", "app/screens/auth.js"} <= joined
         for d in phone_domains():
-            assert (f"app/{d}/screens.js" in joined) == (d in domains), (domains, d)
+            assert (module_rel(d) in joined) == (d in domains), (domains, d)
+        visits = {"app/repairs/visit_screens.js", "app/repairs/visit_rule.js",
+                  "app/repairs/jobs.js"}
+        assert (visits <= joined) == ("repairs_visits" in domains), domains
+        assert not visits & joined or "repairs_visits" in domains, domains
+        assert ("app/patrol/screens.js" in joined) == ("patrol" in domains), domains
         listed = re.search(r"const DOMAINS = \[([^\]]*)\];", text)
         assert listed is not None
         assert [n.strip() for n in listed.group(1).split(",") if n.strip()] == list(domains)
@@ -73,15 +81,35 @@ def test_a_domain_set_carries_only_its_domains_code(tmp_path: Path) -> None:
     assert domains_of("app/sw.nothing.bundle.js") is None
     assert domains_of("app/sw.patrol-keys.bundle.js") is None
     assert domains_of("app/sw.keys-keys.bundle.js") is None
+    assert domains_of("app/sw.repairs_visits-repairs.bundle.js") is None
     assert normalise("patrol,keys,nothing") == ("keys", "patrol")
+    assert normalise("repairs_visits,repairs") == ("repairs", "repairs_visits")
     assert normalise(None) == phone_domains()
 
 
 def test_each_role_gets_the_domains_of_the_streams_it_reads() -> None:
     roles = role_domains()
     assert "keys" in roles["front_desk"] and "patrol" not in roles["front_desk"]
-    assert roles["patrol"] == ["patrol"]
+    assert "keys" not in roles["patrol"] and "cards" not in roles["patrol"]
     assert roles["supervisor"] == list(phone_domains()) == roles["admin"]
+
+
+def test_a_role_also_gets_the_domains_whose_mutations_it_may_run() -> None:
+    """A guard reads no repair records (the visits stream) but reports a repair from a
+    patrol anomaly (repair.report): the guard's worker carries the repairs' index part (not
+    the visits part: it starts no visit); a technician receives only their jobs' part of the
+    stream and carries both (they report on site too); the desk reads the visits whole and
+    starts none (tests/unit/test_phone_parts.py)."""
+    from sync.domains.repairs import MUTATIONS
+    from sync.streams import streams_of
+
+    roles = role_domains()
+    assert "visits" not in streams_of("patrol") and "visits" not in streams_of("technician")
+    report = next(m for m in MUTATIONS if m.name == "repair.report")
+    assert "patrol" in report.roles
+    assert roles["patrol"] == ["patrol", "repairs"]
+    assert roles["technician"] == ["repairs", "repairs_visits"]
+    assert "repairs" in roles["front_desk"] and "repairs_visits" not in roles["front_desk"]
 
 
 def test_joined_modules_run_as_the_modules_did(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@
 
 import { makeRecord, recordKey } from "./db.js";
 import * as hlc from "./hlc.js";
-import { kit, recordDecl, rules, streamsOf } from "./kit/declarations.js";
+import { filteredStreamsOf, kit, recordDecl, rules, streamsOf } from "./kit/declarations.js";
 import { runMutation } from "./kit/engine.js";
 import { getClient, getRejections, putClient, putRejections } from "./session.js";
 
@@ -59,11 +59,12 @@ export function replicaSource(tx) {
   };
 }
 
-/** The spaces a person reads (sync/streams.py: their sites × their role's streams, org).
+/** The spaces whose records' blobs a person may name (sync/streams.py blob_spaces: their
+ * sites × the streams their role reads, whole or filtered to their jobs' units, and org).
  * @param {Actor} actor @returns {Set<string>} */
 export function readableSpaces(actor) {
   const spaces = new Set([kit().org_space]);
-  for (const stream of streamsOf(actor.role)) {
+  for (const stream of [...streamsOf(actor.role), ...filteredStreamsOf(actor.role)]) {
     for (const site of actor.sites) spaces.add(`${site}:${stream}`);
   }
   return spaces;
@@ -164,12 +165,24 @@ function tombstoned(rec, op) {
  * Pulled changes onto the replica; a record with pending changes gets them on its `base`.
  * @param {Tx} tx @param {PatchOp[]} patch @param {Set<string>} localKeys
  */
-async function applyPatch(tx, patch, localKeys) {
+export async function applyPatch(tx, patch, localKeys) {
   for (const op of patch) {
     if (op.type === "space" && op.op === "del") {
-      // lost access to a space: every record of it goes
-      for (const k of await tx.recordKeysOfSpace(op.id)) {
-        if (!localKeys.has(k)) tx.deleteRecordByKey(k);
+      // lost access to a space: every record of it goes; a bucket (sync/buckets.py:
+      // "<space>@<unit>", a job's unit no longer the person's) takes that unit's records
+      const mark = op.id.indexOf("@");
+      if (mark < 0) {
+        for (const k of await tx.recordKeysOfSpace(op.id)) {
+          if (!localKeys.has(k)) tx.deleteRecordByKey(k);
+        }
+        continue;
+      }
+      const unit = op.id.slice(mark + 1) === "-" ? "" : op.id.slice(mark + 1);
+      for (const rec of await tx.recordsOfSpace(op.id.slice(0, mark))) {
+        const decl = recordDecl(rec.type);
+        const hasUnit = !!decl && decl.fields.some((f) => f.name === "unit_id");
+        const inBucket = hasUnit ? (rec.data.unit_id || "") === unit : unit === "";
+        if (inBucket && !localKeys.has(rec.k)) tx.deleteRecordByKey(rec.k);
       }
       continue;
     }

@@ -252,6 +252,11 @@ export class Tx {
     return this.replica.index("space").getAllKeys(space);
   }
 
+  /** @param {string} space @returns {Promise<StoredRecord[]>} */
+  recordsOfSpace(space) {
+    return this.replica.index("space").getAll(space);
+  }
+
   /** @param {string} k */
   deleteRecordByKey(k) {
     return this.replica.delete(k);

@@ -4,13 +4,20 @@
  * RULES (mutation name -> check/apply, its copy of the server's rules), registerRoutes(),
  * nav(role), forRole(role) and home (its start screen), conflictText(c) for its conflict
  * kinds (CONFLICT_KINDS), recordHref(type, id) and describe(name, args, lookup) for the inbox.
+ * A domain whose roles need different parts of its phone code splits it in phone parts, one
+ * module each, one line each here: `./<name>/index.js` (phone domain `<name>`) and
+ * `./<name>/<part>.js` (phone domain `<name>_<part>`), declared once in the domain's
+ * PHONE_PARTS (sync/domains/<name>/__init__.py): a phone's worker carries the parts its
+ * people's roles need (server/app_shell/domain_sets.py parses these lines).
  */
 
 import * as keys from "./keys/index.js";
 import * as patrol from "./patrol/index.js";
 import * as cards from "./cards/index.js";
+import * as repairs from "./repairs/index.js";
+import * as repairs_visits from "./repairs/visits.js";
 
-export const DOMAINS = [keys, patrol, cards];
+export const DOMAINS = [keys, patrol, cards, repairs, repairs_visits];
 
 /** Every domain's rules, by mutation name. */
 export const RULES = Object.assign({}, ...DOMAINS.map((d) => d.RULES));

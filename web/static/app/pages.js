@@ -132,8 +132,10 @@ export async function handle(event, afterWrite) {
   const found = match(request.method, path);
   /** @type {import("./router.js").Screen} */
   let screen;
-  const domain = path.split("/")[2] || "";
-  if (!found && session && (config.elsewhere || []).includes(domain)) {
+  // /m/<domain>/… or a domain's part: /m/repairs/visits/… is the phone module repairs_visits
+  const [, , domain = "", part = ""] = path.split("/");
+  const elsewhere = config.elsewhere || [];
+  if (!found && session && (elsewhere.includes(domain) || elsewhere.includes(`${domain}_${part}`))) {
     // another role's screens: this phone does not carry them (server/app_shell/domain_sets.py)
     screen = { title: t("Not available for your role"), main: notForRole(), status: 403 };
   } else if (!found) {

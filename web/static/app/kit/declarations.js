@@ -24,7 +24,8 @@
  * @typedef {{schema_version: number, field_defaults: Omit<FieldDecl, "name">,
  *   records: Record<string, RecordDecl>,
  *   mutations: Record<string, MutationDecl>, streams: Record<string, string[]>,
- *   everything: string[], roles: Record<string, string>, org_space: string,
+ *   everything: string[], by_unit?: Record<string, string[]>, roles: Record<string, string>,
+ *   org_space: string,
  *   messages: Record<string, string>,
  *   patterns: {uuid: string, ts: string}, years: [number, number]}} Kit
  */
@@ -101,6 +102,15 @@ export function maxLength(type, name) {
 export function choices(type, name) {
   const f = fieldDecl(type, name);
   return f ? Object.entries(f.choices) : [];
+}
+
+/** The streams a role receives only the job units' part of (sync/streams.py by_unit,
+ * sync/buckets.py). @param {string} role */
+export function filteredStreamsOf(role) {
+  const whole = new Set(streamsOf(role));
+  return Object.entries(kit().by_unit || {})
+    .filter(([name, roles]) => roles.includes(role) && !whole.has(name))
+    .map(([name]) => name);
 }
 
 /** The streams a role reads at each of its sites (sync/streams.py). @param {string} role */

@@ -125,5 +125,6 @@ export function visitScreen(v) {
   </form></section>
   <p class="actions">
     <button type="submit" form="anomaly-form" name="next" value="1" class="primary big" id="back-to-round">${t("Done here: next checkpoint")}</button>
-    <a class="button" href="/m/patrol/report?round=${d.round_id}&amp;scan=${v.scan.id}">${t("Report a problem")}</a></p>`;
+    <a class="button" href="/m/patrol/report?round=${d.round_id}&amp;scan=${v.scan.id}">${t("Report a problem")}</a>
+    ${d.abnormal || d.note || (d.severity && d.severity !== "none") ? html`<a class="button" id="report-repair" href="/m/repairs/new?anomaly=${v.scan.id}&amp;area=${encodeURIComponent(c.name)}">${t("Report for repair")}</a>` : ""}</p>`;
 }

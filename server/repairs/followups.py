@@ -1,0 +1,59 @@
+"""The follow-up queue (回訪): the calls still due, the overdue ones (past their due time and
+not done) and the ones done with the resident's A/B/C, for the user's sites; counts of each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.accounts.schemas import CurrentUser
+from server.lib.queries import both, empty_page, now, paged, scope, sites_of
+from server.repairs.queries import decorate_follow_ups
+from server.repairs.schemas import FOLLOW_UP_TABS, FollowUpFilters
+from server.repairs.tables import FollowUp, RepairRequest
+
+F, R = FollowUp, RepairRequest
+
+
+def _tab(show: str) -> Any:
+    at = now()
+    if show == "overdue":
+        return F.done_at.is_null() & (F.due_at < at)
+    if show == "done":
+        return F.done_at.is_not_null()
+    return F.done_at.is_null() & (F.due_at >= at)
+
+
+async def queue_page(user: CurrentUser, f: FollowUpFilters, page: int = 1) -> dict[str, Any]:
+    show = f.show if f.show in FOLLOW_UP_TABS else "due"
+    site = scope(F.site, user, f.site)
+    counts = {}
+    for tab in FOLLOW_UP_TABS:
+        clause = both(site, _tab(tab))
+        counts[tab] = 0 if clause is False else int(await F.count().where(clause))
+    clause = both(site, _tab(show))
+    if clause is False:
+        rows = empty_page()
+    else:
+        query = F.select(
+            *F.all_columns(), F.unit.number.as_alias("unit_number"),
+            F.site.code.as_alias("site_code"),
+        ).where(clause)
+        query = query.order_by(F.done_at, ascending=False) if show == "done" \
+            else query.order_by(F.due_at)
+        rows = await paged(query, F.count().where(clause), page)
+    rows.rows = await decorate_follow_ups(rows.rows)
+    await _numbers(rows.rows)
+    return {"filters": f, "show": show, "tabs": FOLLOW_UP_TABS, "counts": counts,
+            "page": rows, "sites": await sites_of(user)}
+
+
+async def _numbers(rows: list[dict[str, Any]]) -> None:
+    """The request numbers of the follow-ups (``request`` is a plain id, not a join)."""
+    ids = sorted({str(r["request"]) for r in rows})
+    found = {str(r["id"]): r for r in await R.select(
+        R.id, R.number, R.category, R.area).where(R.id.is_in(ids))} if ids else {}
+    for r in rows:
+        req = found.get(str(r["request"]))
+        r["number"] = req["number"] if req else ""
+        r["category"] = req["category"] if req else ""
+        r["where"] = r["unit_number"] or (req["area"] if req else "")
