@@ -25,7 +25,7 @@ from litestar.response import File
 from markupsafe import Markup
 
 from server.app_shell.assets import SHELL_TEMPLATE, Assets, assets, catalog_json, read_static
-from server.app_shell.domain_sets import normalise, role_domains
+from server.app_shell.domain_sets import carried, normalise, role_domains
 from server.app_shell.encoding import COMPRESSIBLE, compressed
 from server.lib.headers import CSP
 from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext
@@ -34,9 +34,15 @@ from sync.domains import default_registry
 from sync.kit.export import export
 
 
-def kit_data() -> dict[str, Any]:
-    """The declarations the phone's kit checks and applies by (sync/kit/export.py)."""
-    return export(default_registry())
+def kit_data(domains: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The declarations the phone's kit checks and applies by (sync/kit/export.py): of every
+    domain, or only what a worker carrying ``domains`` applies (:func:`carried`)."""
+    data = export(default_registry())
+    if domains is None:
+        return data
+    records, mutations = carried(domains)
+    return {**data, "records": {n: r for n, r in data["records"].items() if n in records},
+            "mutations": {n: m for n, m in data["mutations"].items() if n in mutations}}
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css",
@@ -100,7 +106,7 @@ def worker_script(a: Assets, default_language: str,
     config = {
         "build": a.build,
         "schemaVersion": SCHEMA_VERSION,
-        "kit": kit_data(),
+        "kit": kit_data(domains),
         "precache": a.precache(),
         "modules": [a.bundle_url(domains)],
         "domains": list(domains),

@@ -145,3 +145,25 @@ def test_joined_modules_run_as_the_modules_did(tmp_path: Path) -> None:
 def test_what_it_cannot_join_is_refused(modules: dict[str, str], message: str) -> None:
     with pytest.raises(BundleError, match=message):
         bundle(modules.__getitem__, lambda rel: "/" + rel, entry="app/a.js")
+
+
+def test_a_workers_kit_declares_only_what_its_domains_apply() -> None:
+    """/sw.js carries the declarations its domains apply: a desk's no patrol records and no
+    technician's visit mutations; every worker the estate's records and conflicts."""
+    from server.app_shell.domain_sets import phone_mutations
+    from server.app_shell.routes import kit_data
+
+    every = kit_data()
+    for role, domains in role_domains().items():
+        kit = kit_data(tuple(domains))
+        assert {"site", "building", "unit", "resident", "conflict"} <= set(kit["records"]), role
+        assert set(kit["mutations"]) == {m for d in domains for m in phone_mutations(d)}, role
+        assert kit["streams"] == every["streams"] and kit["messages"] == every["messages"]
+    desk = kit_data(tuple(role_domains()["front_desk"]))
+    assert "key_loan" in desk["records"] and "card" in desk["records"]
+    assert "scan" not in desk["records"] and "round" not in desk["records"]
+    assert "repair.report" in desk["mutations"]
+    assert "repair.close_visit" not in desk["mutations"]
+    core = kit_data(())
+    assert core["mutations"] == {} and "key_loan" not in core["records"]
+    assert kit_data(tuple(phone_domains())) == every
