@@ -12,7 +12,7 @@ from server.estate.tables import Site, Unit
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
 from server.lib.queries import now, scope
-from server.repairs import chain
+from server.repairs import chain, followups
 from server.repairs.board import overdue_clause
 from server.repairs.tables import FollowUp, RepairRequest
 from server.review import present
@@ -135,6 +135,9 @@ async def counts(user: CurrentUser) -> list[dict[str, Any]]:
                               FollowUp.due_at < at)},
         {"label": lazy("Entry chain exceptions"), "href": "/office/repairs/chain",
          "alert": True, "count": len(exceptions)},
+        {"label": lazy("Follow-ups rated C, request reopened"),
+         "href": "/office/repairs/follow-ups?show=unsatisfied", "alert": True,
+         "count": await count(FollowUp, scope(FollowUp.site, user), followups.unsatisfied())},
         {"label": lazy("Repair requests not assigned"), "href": "/office/repairs?state=new",
          "alert": False,
          "count": await count(RepairRequest, scope(RepairRequest.site, user),

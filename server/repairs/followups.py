@@ -10,12 +10,22 @@ from server.lib.queries import both, empty_page, now, paged, scope, sites_of
 from server.repairs.queries import decorate_follow_ups
 from server.repairs.schemas import FOLLOW_UP_TABS, FollowUpFilters
 from server.repairs.tables import FollowUp, RepairRequest
+from sync.domains.repairs.records import OPEN_STATES
 
 F, R = FollowUp, RepairRequest
 
 
+def unsatisfied() -> Any:
+    """Follow-ups rated C whose request is open again (reopened, not done since): each is
+    an exception for the office until the request is done again or closed."""
+    return (F.rating == "C") & F.request.is_in(
+        R.select(R.id).where(R.state.is_in(list(OPEN_STATES))))
+
+
 def _tab(show: str) -> Any:
     at = now()
+    if show == "unsatisfied":
+        return unsatisfied()
     if show == "overdue":
         return F.done_at.is_null() & (F.due_at < at)
     if show == "done":

@@ -74,6 +74,8 @@ FOLLOW_UP_TABS = {
     "due": lazy("To call"),
     "overdue": lazy("Call overdue"),
     "done": lazy("Done"),
+    # rated C (不滿意): the request reopened and not yet done again, an exception
+    "unsatisfied": lazy("Rated C, still reopened"),
 }
 CHAIN_KINDS = {
     "no_visit": lazy("Key lent, no visit recorded"),

@@ -94,6 +94,20 @@ async def test_follow_ups_queue_and_satisfaction(client: Any, re_: Estate) -> No
     page = (await client.get("/office/repairs/satisfaction")).text
     assert "By month" in page and "By category" in page and "3.33" in page
 
+    # a C (不滿意) reopens the request: an exception on the office's home until it is done again
+    assert await queue("unsatisfied") == set()
+    follow = await FollowUp.select(FollowUp.id).where(FollowUp.request == old).first()
+    await office.apply(user_of(e, "boss"), [("repair.follow_up", {
+        "follow_up_id": str(follow["id"]), "method": "call", "reached": True, "rating": "C",
+        "notes": "仍然漏水", "done_at": iso(ago(0.5))})])
+    assert await queue("unsatisfied") == {"old"}
+    home = (await client.get("/office")).text
+    assert "Follow-ups rated C, request reopened" in home
+    assert "/office/repairs/follow-ups?show=unsatisfied" in home
+    visit = await start_visit(e, old, at=ago(0.4))
+    await close_visit(e, visit, at=ago(0.3), satisfaction=5)
+    assert await queue("unsatisfied") == set()  # done again: the exception is gone
+
 
 async def test_office_home_counts_and_a_visit_closed_twice(client: Any, re_: Estate) -> None:
     e = re_
