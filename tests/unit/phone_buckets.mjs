@@ -27,6 +27,9 @@ const records = [
 ];
 await db.inTx("readwrite", async (tx) => {
   for (const [type, id, space, data] of records) await tx.putRecord(db.makeRecord(type, id, space, data));
+  // q3 has a pending change over its server copy (its base)
+  const q3 = db.makeRecord("repair_request", "q3", "S:visits", { unit_id: "U1", state: "in_progress" });
+  await tx.putRecord({ ...q3, local: 1, base: { space: "S:visits", data: { unit_id: "U1" } } });
 });
 const steps = JSON.parse(process.argv[3]);
 const out = [];
@@ -38,6 +41,8 @@ for (const step of steps) {
   const left = [];
   await db.inTx("readonly", async (tx) => {
     for (const [type, id] of records) if (await tx.record(type, id)) left.push(`${type}/${id}`);
+    const q3 = await tx.record("repair_request", "q3");
+    if (q3 && q3.base) left.push("q3 keeps its server copy");
   });
   out.push(left);
 }

@@ -170,19 +170,18 @@ export async function applyPatch(tx, patch, localKeys) {
     if (op.type === "space" && op.op === "del") {
       // lost access to a space: every record of it goes; a bucket (sync/buckets.py:
       // "<space>@<unit>", a job's unit no longer the person's) takes that unit's records
+      // A record with pending changes stays until they are sent, without a server copy:
+      // the next rebase drops it once they are confirmed (no record left behind).
       const mark = op.id.indexOf("@");
-      if (mark < 0) {
-        for (const k of await tx.recordKeysOfSpace(op.id)) {
-          if (!localKeys.has(k)) tx.deleteRecordByKey(k);
+      const unit = mark < 0 ? null : op.id.slice(mark + 1) === "-" ? "" : op.id.slice(mark + 1);
+      for (const rec of await tx.recordsOfSpace(mark < 0 ? op.id : op.id.slice(0, mark))) {
+        if (unit !== null) {
+          const decl = recordDecl(rec.type);
+          const hasUnit = !!decl && decl.fields.some((f) => f.name === "unit_id");
+          if (hasUnit ? (rec.data.unit_id || "") !== unit : unit !== "") continue;
         }
-        continue;
-      }
-      const unit = op.id.slice(mark + 1) === "-" ? "" : op.id.slice(mark + 1);
-      for (const rec of await tx.recordsOfSpace(op.id.slice(0, mark))) {
-        const decl = recordDecl(rec.type);
-        const hasUnit = !!decl && decl.fields.some((f) => f.name === "unit_id");
-        const inBucket = hasUnit ? (rec.data.unit_id || "") === unit : unit === "";
-        if (inBucket && !localKeys.has(rec.k)) tx.deleteRecordByKey(rec.k);
+        if (!localKeys.has(rec.k)) tx.deleteRecordByKey(rec.k);
+        else if (rec.base) tx.putRecord({ ...rec, base: null });
       }
       continue;
     }
