@@ -197,7 +197,7 @@ class History:
         """``repair.report``: a new request with its deadlines from the site's policy."""
         at = at.replace(microsecond=0)
         request_id = self._id()
-        while (number := request_number(str(request_id), iso(at))) in self.numbers:
+        while (number := request_number(str(request_id), iso(at), self.zone)) in self.numbers:
             request_id = self._id()
         self.numbers.add(number)
         respond, complete = deadlines(sr.policy, urgency, iso(at))

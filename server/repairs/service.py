@@ -155,7 +155,8 @@ async def report(user: CurrentUser, form: ReportForm) -> str:
         errors["unit_number"] = _("No unit {number} at this site.", number=number)
     at = now()
     args: dict[str, Any] = {
-        "request_id": request_id, "site_id": site, "number": request_number(request_id, iso(at)),
+        "request_id": request_id, "site_id": site,
+        "number": request_number(request_id, iso(at), estate_zone()),
         "unit_id": unit, "area": form.area, "category": form.category,
         "urgency": form.urgency, "complaint": form.complaint in ("1", "on", "true"),
         "description": form.description, "photos": [], "contact_name": form.contact_name,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from server.repairs.tables import FollowUp, RepairPolicy, RepairRequest, RepairVisit
 from sync.domains.repairs.common import FOLLOW_UP_DAYS, charges_total, request_number
@@ -64,8 +65,9 @@ async def test_the_demo_estate_has_three_months_of_repairs(client: Any, settings
                                                  "common_area"}
     assert {r["source"] for r in requests} == {"desk", "patrol", "technician", "office"}
     assert Counter(r["urgency"] for r in requests)["emergency"] > 10
-    assert all(r["number"] == request_number(str(r["id"]), _moment(r["reported_at"]).isoformat())
-               for r in requests)
+    hk = ZoneInfo("Asia/Hong_Kong")  # the estate's day, not UTC's
+    assert all(r["number"] == request_number(str(r["id"]), _moment(r["reported_at"]).isoformat(),
+                                             hk) for r in requests)
     assert len({r["number"] for r in requests}) == len(requests)
     # deadlines missed: finished after complete_by, and open ones overdue
     late = [r for r in requests if r["finished_at"] is not None

@@ -17,6 +17,7 @@ import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -208,6 +209,11 @@ def test_the_request_number_is_the_utc_day_and_the_ids_end() -> None:
     rid = "01a24ea2-f26a-7afe-805a-869feb691bde"
     assert request_number(rid, "2026-03-02T23:30:00-05:00") == "R-260303-691BDE"
     assert request_number(rid, "2026-03-03T07:59:59+08:00") == "R-260302-691BDE"
+    # the estate's day where the number is made (a phone's clock, the office's zone): 07:59
+    # in Hong Kong is that day, not the UTC one
+    hk = ZoneInfo("Asia/Hong_Kong")
+    assert request_number(rid, "2026-03-03T07:59:59+08:00", hk) == "R-260303-691BDE"
+    assert request_number(rid, "2026-03-02T23:30:00-05:00", hk) == "R-260303-691BDE"
     # two time-ordered ids made the same hour start alike: their numbers do not
     other = "01a24ea3-21e0-75b8-b9ab-35f513321b4d"
     assert request_number(other, "2026-03-03T07:59:59+08:00") != request_number(
@@ -248,6 +254,7 @@ const out = {
   vectors: ["", "a", "foobar", "回訪"].map((x) => s.fnv1a32(enc.encode(x))),
   sampled: input.seeds.map((seed) => input.ids.map((id) => s.sampled(seed, id, 30))),
   numbers: input.numbers.map(([id, at]) => c.requestNumber(id, at)),
+  local_numbers: input.numbers.map(([id, at]) => c.requestNumber(id, at, true)),
   minutes: input.moments.map((at) => [1, 59, 1440, 86400].map((m) => c.addMinutes(at, m))),
   deadlines: input.policies.flatMap((p) => ["emergency", "urgent", "normal", "odd"]
     .map((u) => c.deadlines(p, u, input.moments[1]))),
@@ -273,7 +280,8 @@ def _node(payload: dict[str, Any]) -> dict[str, Any]:
     try:
         done = subprocess.run(["node", "--input-type=module", "-e", NODE_TWINS], cwd=ROOT,
                               capture_output=True, text=True, check=False, timeout=120,
-                              env={**os.environ, "TWINS_INPUT": f.name})
+                              env={**os.environ, "TWINS_INPUT": f.name,
+                                   "TZ": "Asia/Hong_Kong"})
     finally:
         os.unlink(f.name)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -290,6 +298,10 @@ def test_the_phone_computes_what_the_server_computes() -> None:
     assert out["sampled"] == [[sampled(seed, i, 30) for i in IDS] for seed in seeds]
     assert out["numbers"] == [request_number(i, at) for i, at in NUMBERS]
     assert out["numbers"][:2] == ["R-260303-0ABCD1", "R-260302-0F9E8D"]
+    # a phone in the estate (its clock's zone) numbers by the estate's day, as the office does
+    hk = ZoneInfo("Asia/Hong_Kong")
+    assert out["local_numbers"] == [request_number(i, at, hk) for i, at in NUMBERS]
+    assert out["local_numbers"][1] == "R-260303-0F9E8D"
     assert out["minutes"] == [[add_minutes(at, m) for m in (1, 59, 1440, 86400)]
                               for at in MOMENTS]
     assert out["deadlines"] == [list(deadlines(p, u, MOMENTS[1])) for p in POLICIES

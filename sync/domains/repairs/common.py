@@ -8,7 +8,7 @@ records are sorted by (time, id) so the server and the phone name them in the sa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sync.context import Context, iso
@@ -78,11 +78,14 @@ OPEN_VISIT = VISIT_TYPE.open_when
 
 # --- the request number and the deadlines ---------------------------------------------------
 
-def request_number(request_id: str, reported_at: str) -> str:
-    """``R-`` + YYMMDD of the report (UTC) + ``-`` + the id's last six hex digits: a number
-    people can say on the phone (the phone's twin: ``requestNumber``). The last digits, not
-    the first: a time-ordered id (UUIDv7) starts with the clock, the same for hours."""
-    day = datetime.fromisoformat(reported_at).astimezone(UTC)
+def request_number(request_id: str, reported_at: str, zone: tzinfo = UTC) -> str:
+    """``R-`` + YYMMDD of the report + ``-`` + the id's last six hex digits: a number people
+    can say on the phone (the phone's twin: ``requestNumber``). The day is the estate's
+    (``zone``: the office passes its time zone; a phone uses its own clock's) — a request
+    logged at 2 a.m. in Hong Kong carries that day, not the UTC one; the rules themselves
+    only fall back to UTC when a phone sent no number. The last digits, not the first: a
+    time-ordered id (UUIDv7) starts with the clock, the same for hours."""
+    day = datetime.fromisoformat(reported_at).astimezone(zone)
     return f"R-{day:%y%m%d}-{request_id[-6:].upper()}"
 
 

@@ -290,7 +290,10 @@ MUTATIONS: tuple[MutationSpec, ...] = (
                            satisfaction=None, outcome_reason="", notice_photo="",
                            follow_request_id=None),
               arg("follow_up_id", Field("follow_up_id", "uuid", ref=FOLLOW_UP, nullable=True,
-                                        label="Follow-up"), None)),
+                                        label="Follow-up"), None),
+              # the follow-up request's number, made on the phone in the estate's day
+              arg("follow_request_number",
+                  replace(REQUEST_TYPE.field("number"), required=False), "")),
         check=close_check,
         space_from=(VISIT_SPACE,),
         apply=apply_close, roles=TECHNICIANS,

@@ -182,8 +182,9 @@ def _follow_request(ctx: Context, request: Record, a: Any,
     respond_by, complete_by = deadlines(policy, str(d.get("urgency")), a.left_at)
     actor = ctx.actor
     number = d.get("number") or ""
+    new_number = a.follow_request_number or request_number(a.follow_request_id, a.left_at)
     ctx.insert(REQUEST, a.follow_request_id, {
-        "site_id": d.get("site_id"), "number": request_number(a.follow_request_id, a.left_at),
+        "site_id": d.get("site_id"), "number": new_number,
         "unit_id": d.get("unit_id"), "area": d.get("area"), "category": d.get("category"),
         "urgency": d.get("urgency"), "complaint": False,
         "description": a.outcome_reason or f"Follow-up of {number}", "photos": [],

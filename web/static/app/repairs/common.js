@@ -58,11 +58,16 @@ export const CLOSE_REASON_REQUIRED = "Say why the request is closed.";
 
 // --- the request number and the deadlines ---------------------------------------------------
 
-/** `R-` + YYMMDD of the report (UTC) + `-` + the id's first four hex digits (the office's
- * twin: request_number). @param {string} id @param {string} reportedAt an RFC 3339 moment */
-export function requestNumber(id, reportedAt) {
-  const day = new Date(Date.parse(reportedAt)).toISOString();
-  return `R-${day.slice(2, 4)}${day.slice(5, 7)}${day.slice(8, 10)}-${id.slice(-6).toUpperCase()}`;
+/** `R-` + YYMMDD of the report + `-` + the id's last six hex digits (the office's twin:
+ * request_number). `local`: the day of this phone's clock (the estate's: a request logged
+ * at 2 a.m. carries that day); else the UTC day, the rules' fallback when no number came.
+ * @param {string} id @param {string} reportedAt an RFC 3339 moment @param {boolean} [local] */
+export function requestNumber(id, reportedAt, local = false) {
+  const at = new Date(Date.parse(reportedAt));
+  const day = local
+    ? [at.getFullYear() % 100, at.getMonth() + 1, at.getDate()]
+    : [at.getUTCFullYear() % 100, at.getUTCMonth() + 1, at.getUTCDate()];
+  return `R-${day.map((n) => String(n).padStart(2, "0")).join("")}-${id.slice(-6).toUpperCase()}`;
 }
 
 /** A stored moment plus whole minutes, in the stored form. @param {string} at

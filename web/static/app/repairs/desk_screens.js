@@ -142,7 +142,7 @@ export async function reportSubmit(ctx) {
   const args = {
     request_id: id,
     site_id: unit ? String(unit.data.site_id) : sites.includes(v.site_id) ? v.site_id : sites[0] || "",
-    number: requestNumber(id, at),
+    number: requestNumber(id, at, true),
     unit_id: unit ? unit.id : null,
     area: v.area,
     category: v.category,

@@ -149,7 +149,7 @@ async function followRequest(ctx, request, a, policy) {
   const [respondBy, completeBy] = deadlines(policy, String(d.urgency), a.left_at);
   const actor = ctx.actor;
   await ctx.insert(REQUEST, a.follow_request_id, {
-    site_id: d.site_id ?? null, number: requestNumber(a.follow_request_id, a.left_at),
+    site_id: d.site_id ?? null, number: a.follow_request_number || requestNumber(a.follow_request_id, a.left_at),
     unit_id: d.unit_id ?? null, area: d.area ?? null, category: d.category ?? null,
     urgency: d.urgency ?? null, complaint: false,
     description: a.outcome_reason || `Follow-up of ${d.number || ""}`, photos: [],

@@ -11,7 +11,7 @@ import { uuid7 } from "../ids.js";
 import { t } from "../i18n.js";
 import { problems } from "../kit/args.js";
 import { Reject } from "../kit/reject.js";
-import { chargesTotal } from "./common.js";
+import { chargesTotal, requestNumber } from "./common.js";
 import { REQUEST, UUID, VISIT, teamOf, visitOpen } from "./data.js";
 import { may, notHere, photosIn, refused, save } from "./screens.js";
 import { closeCheck, startCheck, updateCheck } from "./visit_rule.js";
@@ -257,12 +257,15 @@ export async function closeSubmit(ctx) {
   if (!visit) return notHere(t("This visit is not on this phone."));
   const sig = sigs.pop() || "";
   const notice = notices.pop() || "";
+  const leftAt = new Date(now).toISOString();
+  const follow = v.outcome === "follow_up" ? uuid7(now) : null;
   const args = {
     visit_id: id, request_id: visit.data.request_id, site_id: visit.data.site_id,
-    left_at: new Date(now).toISOString(), signature_blob: sig,
+    left_at: leftAt, signature_blob: sig,
     refused_reason: v.refused_reason, satisfaction: /^[1-5]$/.test(v.satisfaction) ? Number(v.satisfaction) : null,
     outcome: v.outcome, outcome_reason: v.outcome_reason, notice_photo: notice,
-    follow_request_id: v.outcome === "follow_up" ? uuid7(now) : null, follow_up_id: uuid7(now),
+    follow_request_id: follow, follow_request_number: follow ? requestNumber(follow, leftAt, true) : "",
+    follow_up_id: uuid7(now),
   };
   const errors = errorsOf(problems("repair.close_visit", args, closeCheck).problems);
   if (Object.keys(errors).length) return closeFormScreen(ctx, { ...v, signature_blob: sig, notice_photo: notice }, errors);
