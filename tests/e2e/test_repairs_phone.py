@@ -216,6 +216,21 @@ def test_repairs_1_desk_assigns_technician_works_offline_and_syncs(
     assert state == "done" and finished == left and started == arrived
     assert server.query("select count(*) from blob where sha256 = ?", sig)[0][0] == 1
 
+    # the office sees the request done and the visit with the phone's and the server's times
+    page = office.page
+    page.goto(f"{server.url}/office/repairs/{request_id}")
+    assert "Done" in page.inner_text("h1")
+    visit = page.locator("section[aria-labelledby=visits-title] article").first
+    shown = dict(visit.evaluate(
+        "(a) => [...a.querySelectorAll('dt')].map(dt => [dt.textContent.trim(),"
+        " dt.nextElementSibling.textContent.trim()])"))
+    for label in ("Arrived (device time)", "Received by server", "Left (device time)",
+                  "Closing received by server"):
+        assert shown.get(label, "—") not in ("", "—"), (label, shown)
+    assert visit.locator("img.signature").count() == 1
+    assert visit.locator("ul.photos img").count() == 2
+    assert "341.45" in page.inner_text("section[aria-labelledby=charges-title]")
+
     median = statistics.median(taps)
     print(f"\nrepairs: tap -> saved on the visit screen, offline: median {median:.1f} ms, "
           f"max {max(taps):.1f} ms (n={len(taps)}; bar < {SAVE_BAR_MS} ms)")
