@@ -8,7 +8,8 @@ A technician must see the repair requests, visits and residents of the units on 
 
     <site>:<stream>@<unit id>   the stream's records whose unit_id is that unit
     <site>:<stream>@-           its records with no unit (public areas) and those of its types
-                                that have no unit_id field (the site's repair team, policy)
+                                that have no unit_id field (the site's repair team, policy),
+                                and the space's conflicts that name the person
 
 A bucket pages on its parent space's versions, like the space itself: a record of the space
 belongs to exactly one bucket (its unit), so filtering a version range is exact and a new job
@@ -29,6 +30,7 @@ from typing import Any
 from sync import streams
 
 UNIT_FIELD = "unit_id"
+PEOPLE_FIELD = "staff_ids"  # a conflict's people: the only ones its bucket sends it to
 MARK = "@"
 NO_UNIT = "-"
 
@@ -75,11 +77,17 @@ def parse(space_or_bucket: str) -> tuple[str, str | None]:
     return space, "" if unit == NO_UNIT else unit
 
 
-def matches(unit: str, has_unit_field: bool, data: Mapping[str, Any]) -> bool:
+def matches(unit: str, has_unit_field: bool, data: Mapping[str, Any],
+            staff: str | None = None) -> bool:
     """Whether a record (of a type with or without a unit_id field) is in a bucket of
-    ``unit``."""
+    ``unit`` read by ``staff``: a conflict (no unit; the people it involves in
+    ``staff_ids``) only reaches the people it names — a technician does not receive the
+    site's other conflicts. ``staff`` None: whoever reads it (a phone dropping a bucket)."""
     if not has_unit_field:
-        return unit == ""
+        if unit != "":
+            return False
+        people = data.get(PEOPLE_FIELD)
+        return staff is None or not isinstance(people, list) or staff in people
     return (data.get(UNIT_FIELD) or "") == unit
 
 

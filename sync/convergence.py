@@ -42,7 +42,8 @@ class PhoneOutcome(NamedTuple):
         has_unit = self.client.registry.has_unit(rec.type)
         for b in self.buckets:
             space, unit = parse_bucket(b)
-            if rec.space == space and unit is not None and matches(unit, has_unit, rec.data):
+            if rec.space == space and unit is not None and matches(
+                    unit, has_unit, rec.data, self.client.actor.staff_id):
                 return True
         return False
 

@@ -237,25 +237,28 @@ class MemoryPullStore:
 
     async def changed(self, space: str, after_version: int, upto_version: int,
                       after: tuple[int, str, str] | None, limit: int,
-                      unit: str | None = None) -> list[Record]:
+                      unit: str | None = None, staff: str = "") -> list[Record]:
         out = []
-        for rec in self._live(space, after_version, upto_version, after, unit):
+        for rec in self._live(space, after_version, upto_version, after, unit, staff):
             out.append(rec)
             if len(out) >= limit:
                 break
         return out
 
     async def count_changed(self, space: str, after_version: int, upto_version: int,
-                            unit: str | None = None) -> int:
-        return sum(1 for _ in self._live(space, after_version, upto_version, None, unit))
+                            unit: str | None = None, staff: str = "") -> int:
+        return sum(1 for _ in self._live(space, after_version, upto_version, None, unit,
+                                         staff))
 
     def _live(self, space: str, after_version: int, upto_version: int,
-              after: tuple[int, str, str] | None, unit: str | None) -> Iterable[Record]:
+              after: tuple[int, str, str] | None, unit: str | None,
+              staff: str = "") -> Iterable[Record]:
         records = self.db.live(space, after_version, upto_version, after)
         if unit is None:
             return records
         registry = _registry()
-        return (r for r in records if buckets.matches(unit, registry.has_unit(r.type), r.data))
+        return (r for r in records
+                if buckets.matches(unit, registry.has_unit(r.type), r.data, staff))
 
     async def job_units(self, jobs: Sequence[Jobs], staff_id: str, sites: Sequence[str],
                         now: datetime) -> set[tuple[str, str]]:

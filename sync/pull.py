@@ -83,6 +83,7 @@ async def pull(
 
     # 7. Per space: start rounds, send pages within the budget
     budget = max(1, page_size)
+    staff = actor.staff_id
     for space in assigned:
         parent, unit = parents[space]
         cur = current.get(space, 0)
@@ -94,11 +95,11 @@ async def pull(
         if not prog.in_round and cur > prog.done:
             prog.target = cur
             prog.cursor = None
-            cookie.total += await store.count_changed(parent, prog.done, cur, unit)
+            cookie.total += await store.count_changed(parent, prog.done, cur, unit, staff)
         if not prog.in_round or budget == 0:
             continue
         got = await store.changed(parent, prog.done, prog.target, prog.cursor, budget + 1,
-                                  unit)
+                                  unit, staff)
         page = got[:budget]
         patch.extend(render(rec, reasons.get(rec.type, "")) for rec in page)
         budget -= len(page)

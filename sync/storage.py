@@ -167,14 +167,16 @@ class PullStore(Protocol):
         after: tuple[int, str, str] | None,
         limit: int,
         unit: str | None = None,
+        staff: str = "",
     ) -> list[Record]:
         """Records of ``space`` with ``after_version < version <= upto_version`` in
         (version, type, id) order, strictly after the cursor ``after`` when given; with
-        ``unit``, only those of that unit's bucket (:func:`sync.buckets.matches`)."""
+        ``unit``, only those of that unit's bucket as ``staff`` reads it
+        (:func:`sync.buckets.matches`)."""
         ...
 
     async def count_changed(self, space: str, after_version: int, upto_version: int,
-                            unit: str | None = None) -> int: ...
+                            unit: str | None = None, staff: str = "") -> int: ...
 
     async def job_units(self, jobs: Sequence[Jobs], staff_id: str, sites: Sequence[str],
                         now: datetime) -> set[tuple[str, str]]:

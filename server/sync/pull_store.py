@@ -22,12 +22,16 @@ from server.sync.sql import (
     is_uuid,
     q,
 )
-from sync.buckets import UNIT_FIELD, Jobs
+from sync.buckets import PEOPLE_FIELD, UNIT_FIELD, Jobs
 from sync.storage import Record, RejectionRow
 
 
 def _has_unit(type_: str) -> bool:
     return any(c.name == UNIT_FIELD for c in TABLES[type_].fields)
+
+
+def _has_people(type_: str) -> bool:
+    return any(c.name == PEOPLE_FIELD for c in TABLES[type_].fields)
 
 
 def _types(unit: str | None) -> tuple[str, ...]:
@@ -67,11 +71,16 @@ class SqlPullStore:
         return {s: int(v) for s, v in rows}
 
     def _range(self, p: Params, space: str, after_version: int, upto_version: int,
-               type_: str = "", unit: str | None = None) -> str:
+               type_: str = "", unit: str | None = None, staff: str = "") -> str:
         cond = (f"space = {p.add(space)} AND version > {p.add(clamp_bigint(after_version))} "
                 f"AND version <= {p.add(clamp_bigint(upto_version))}")
         if unit is not None and _has_unit(type_):
             cond += f" AND unit = {p.add(unit)}" if unit else " AND unit IS NULL"
+        elif unit is not None and staff and _has_people(type_):
+            # a conflict reaches a bucket's reader only when it names them (sync.buckets)
+            people = ("json_each(staff_ids)" if self.d is not POSTGRES
+                      else "json_array_elements_text(staff_ids) AS value")
+            cond += f" AND EXISTS (SELECT 1 FROM {people} WHERE value = {p.add(staff)})"
         return cond
 
     async def job_units(self, jobs: Sequence[Jobs], staff_id: str, sites: Sequence[str],
@@ -102,13 +111,14 @@ class SqlPullStore:
         after: tuple[int, str, str] | None,
         limit: int,
         unit: str | None = None,
+        staff: str = "",
     ) -> list[Record]:
         d = self.d
         # 1. the page's keys, in (version, type, id) order, without building any JSON
         p = Params(d)
         parts = []
         for type_ in _types(unit):
-            cond = self._range(p, space, after_version, upto_version, type_, unit)
+            cond = self._range(p, space, after_version, upto_version, type_, unit, staff)
             if after is not None:
                 cv, ct, cid = clamp_bigint(after[0]), after[1], after[2]
                 if type_ < ct:
@@ -148,11 +158,11 @@ class SqlPullStore:
         return out
 
     async def count_changed(self, space: str, after_version: int, upto_version: int,
-                            unit: str | None = None) -> int:
+                            unit: str | None = None, staff: str = "") -> int:
         p = Params(self.d)
         parts = [
             f"(SELECT count(*) FROM {q(TABLES[t].table)} "
-            f"WHERE {self._range(p, space, after_version, upto_version, t, unit)})"
+            f"WHERE {self._range(p, space, after_version, upto_version, t, unit, staff)})"
             for t in _types(unit)
         ]
         rows = await self.conn.fetch("SELECT " + " + ".join(parts), p.values)

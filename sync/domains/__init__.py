@@ -28,8 +28,7 @@ def build_registry(domains: tuple[str, ...] = DOMAINS) -> Registry:
         registry.declare(module.RECORDS)
         for spec in module.MUTATIONS:
             registry.register(spec)
-        jobs = getattr(module, "JOBS", None)
-        if jobs is not None:
+        for jobs in getattr(module, "JOBS", ()):  # what makes a unit someone's job
             registry.declare_jobs(jobs)
     return registry
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from server.repairs.tables import RepairRequest, RepairTechnician
+from server.repairs.tables import RepairRequest, RepairTechnician, RepairVisit
 from server.sync.spaces import bump
 from sync import streams
 from tests.integration.sync_support import phone, pull_all
@@ -126,3 +126,49 @@ async def test_reassigning_moves_the_unit_to_the_other_technician(client, settin
     assert job not in _of(tech, "repair_request")
     assert residents[1] in _of(tech2, "resident")
     assert job in _of(tech2, "repair_request")
+
+
+async def test_a_technician_receives_only_the_conflicts_that_name_them(client, settings, estate,
+                                                                       factory) -> None:
+    site, units = estate["site"], estate["units"]
+    job = await _request(site, units[0], estate["tech"])
+    await _request(site, units[1], estate["tech2"])
+    space = streams.space(site, "visits")
+    theirs = await factory.conflict(space, [job], kind="double_close",
+                                    record_type="repair_request", staff_ids=[estate["tech"]])
+    others = await factory.conflict(space, [job], kind="double_follow_up",
+                                    record_type="repair_request", staff_ids=[estate["desk"]])
+    await bump(space)
+    tech = await phone(settings, estate["tech"])
+    await pull_all(client, tech)
+    assert _of(tech, "conflict") == {theirs}
+    desk = await phone(settings, estate["desk"])
+    await pull_all(client, desk)
+    assert {theirs, others} <= _of(desk, "conflict")
+
+
+async def test_an_open_visit_keeps_its_unit_when_the_office_closes_the_request(
+        client, settings, estate) -> None:
+    """The technician is inside when the office closes (or reassigns) the request: the
+    visit under way stays on their phone, with the unit's residents, until it is closed."""
+    site, units, residents = estate["site"], estate["units"], estate["residents"]
+    job = await _request(site, units[1], estate["tech"], state="in_progress")
+    space = streams.space(site, "visits")
+    visit = uuid.uuid4()
+    await RepairVisit(id=visit, site=site, request=uuid.UUID(job), unit=units[1],
+                      technician=estate["tech"], arrived_at=NOW, space=space,
+                      version=await bump(space)).save()
+    tech = await phone(settings, estate["tech"])
+    await pull_all(client, tech)
+    await _request(site, units[1], estate["tech2"], state="closed", request_id=uuid.UUID(job))
+    await pull_all(client, tech)
+    assert str(visit) in _of(tech, "repair_visit")
+    assert residents[1] in _of(tech, "resident")
+    # closed 20 days ago: the unit goes
+    await RepairVisit.update({RepairVisit.outcome: "done",
+                              RepairVisit.closed_at: NOW - timedelta(days=20),
+                              RepairVisit.version: await bump(space)}).where(
+        RepairVisit.id == visit)
+    await pull_all(client, tech)
+    assert str(visit) not in _of(tech, "repair_visit")
+    assert residents[1] not in _of(tech, "resident")

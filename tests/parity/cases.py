@@ -61,6 +61,7 @@ ACTORS = (
     Actor(uid(3), uid(103), "supervisor", (S1, S2), uid(203)),
     Actor(uid(4), uid(104), "patrol", (S1,), uid(204)),
     Actor(uid(5), uid(105), "front_desk", (S2,), uid(205)),
+    Actor(uid(6), uid(106), "technician", (S1,), uid(206)),  # only their own visits
 )
 
 

@@ -37,6 +37,12 @@ def test_a_record_is_in_exactly_one_bucket() -> None:
     assert buckets.matches("", True, {"unit_id": None})  # a public area
     assert buckets.matches("", False, {})  # a type without units: the no-unit bucket
     assert not buckets.matches("U1", False, {})
+    # a conflict (no unit) reaches only the people it names; dropping a bucket takes all
+    conflict = {"staff_ids": ["me", "you"]}
+    assert buckets.matches("", False, conflict, "me")
+    assert not buckets.matches("", False, conflict, "them")
+    assert buckets.matches("", False, conflict, None)
+    assert buckets.matches("", False, {}, "them")  # the repair team, the policy
 
 
 def test_only_roles_reading_a_stream_filtered_get_buckets() -> None:

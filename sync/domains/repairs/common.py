@@ -43,8 +43,10 @@ UNKNOWN_LOAN = "unknown_loan"
 REQUEST_CLOSED = "request_closed"
 VISIT_CLOSED = "visit_closed"
 LEFT_BEFORE_ARRIVAL = "left_before_arrival"
+NOT_YOUR_VISIT = "not_your_visit"
 CODES = (ALREADY_EXISTS, UNKNOWN_SITE, UNKNOWN_UNIT, UNKNOWN_REQUEST, UNKNOWN_VISIT,
-         UNKNOWN_FOLLOW_UP, UNKNOWN_LOAN, REQUEST_CLOSED, VISIT_CLOSED, LEFT_BEFORE_ARRIVAL)
+         UNKNOWN_FOLLOW_UP, UNKNOWN_LOAN, REQUEST_CLOSED, VISIT_CLOSED, LEFT_BEFORE_ARRIVAL,
+         NOT_YOUR_VISIT)
 
 # messages of the cross-field checks (English ids of the catalogs)
 UNIT_OR_AREA = "Choose a unit or name the public area."
@@ -199,6 +201,17 @@ def visit_of(ctx: Context, visit_id: str) -> Record:
     visit = ctx.get(VISIT, visit_id)
     if visit is None or visit.deleted:
         raise Reject(UNKNOWN_VISIT, f"no visit {visit_id}", "visit_id")
+    return visit
+
+
+def own_visit(ctx: Context, visit_id: str) -> Record:
+    """A visit the acting person may record on: a technician only their own (or one they
+    are the second staff member of); supervisors any of their sites'."""
+    visit = visit_of(ctx, visit_id)
+    actor = ctx.actor
+    people = (visit.data.get("technician_id"), visit.data.get("second_staff_id"))
+    if actor.role == "technician" and actor.staff_id not in people:
+        raise Reject(NOT_YOUR_VISIT, f"visit {visit_id} is another technician's", "visit_id")
     return visit
 
 

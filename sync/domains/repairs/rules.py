@@ -139,8 +139,10 @@ def _assign(ctx: Context, a: Any) -> None:
 def _link_key(ctx: Context, a: Any) -> None:
     request = request_of(ctx, a.request_id)
     loan = ctx.get("key_loan", a.key_loan_id)
-    if loan is None or loan.deleted:
-        raise Reject(UNKNOWN_LOAN, f"no key loan {a.key_loan_id}", "key_loan_id")
+    if loan is None or loan.deleted or loan.data.get("site_id") != request.data.get("site_id"):
+        # a loan of another site is none of this request's (its borrower stays there)
+        raise Reject(UNKNOWN_LOAN, f"no key loan {a.key_loan_id} at the request's site",
+                     "key_loan_id")
     ctx.update(request, {"key_loan_id": a.key_loan_id})
 
 
@@ -279,7 +281,8 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         apply=apply_update, roles=TECHNICIANS,
         description="Record what was found and done, materials and charges (the total is "
                     "computed), photos and the checklist. Refused: `unknown_visit`, "
-                    "`visit_closed`, `invalid_args` (a bad charge…).",
+                    "`not_your_visit` (a technician on another's visit), `visit_closed`, "
+                    "`invalid_args` (a bad charge…).",
     ),
     MutationSpec(
         name="repair.close_visit", label="Visit closed",
@@ -305,7 +308,8 @@ MUTATIONS: tuple[MutationSpec, ...] = (
                     "is due for a complaint, a rating of 1–2 or the site's seeded sample. "
                     "`request_id` and `site_id` are the visit's (the push loads the site's "
                     "policy and the request's follow-ups with them). Refused: "
-                    "`unknown_visit`, `unknown_request`/`unknown_site` (not the visit's), "
+                    "`unknown_visit`, `not_your_visit`, `unknown_request`/`unknown_site` "
+                    "(not the visit's), "
                     "`left_before_arrival`, `already_exists` (the new request's or "
                     "follow-up's id), `invalid_args`. Flagged: `double_close` (closed on "
                     "another phone: the first closing stands).",

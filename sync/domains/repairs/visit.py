@@ -41,11 +41,11 @@ from sync.domains.repairs.common import (
     charges_total,
     clean_charges,
     deadlines,
+    own_visit,
     policy_of,
     request_number,
     request_of,
     sample_rule,
-    visit_of,
     working,
 )
 from sync.domains.repairs.records import FOLLOW_UP, POLICY, REQUEST, VISIT
@@ -116,7 +116,7 @@ def update_check(a: Any) -> list[Problem]:
 
 
 def apply_update(ctx: Context, a: Any) -> None:
-    visit = visit_of(ctx, a.visit_id)
+    visit = own_visit(ctx, a.visit_id)
     if visit.data.get("closed_at") is not None:
         raise Reject(VISIT_CLOSED, f"visit {a.visit_id} is closed", "visit_id")
     changes = dict(a.fields)
@@ -206,7 +206,7 @@ def _request_after(outcome: str, a: Any) -> dict[str, Any]:
 
 
 def apply_close(ctx: Context, a: Any) -> None:
-    visit = visit_of(ctx, a.visit_id)
+    visit = own_visit(ctx, a.visit_id)
     v = visit.data
     if v.get("request_id") != a.request_id:
         raise Reject(UNKNOWN_REQUEST, f"visit {a.visit_id} is not of request {a.request_id}",

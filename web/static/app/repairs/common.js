@@ -38,6 +38,7 @@ export const UNKNOWN_FOLLOW_UP = "unknown_follow_up";
 export const UNKNOWN_LOAN = "unknown_loan";
 export const REQUEST_CLOSED = "request_closed";
 export const VISIT_CLOSED = "visit_closed";
+export const NOT_YOUR_VISIT = "not_your_visit";
 export const LEFT_BEFORE_ARRIVAL = "left_before_arrival";
 
 export const UNIT_OR_AREA = "Choose a unit or name the public area.";
@@ -179,6 +180,19 @@ export async function requestOf(ctx, requestId, field = "request_id") {
 export async function visitOf(ctx, visitId) {
   const visit = await ctx.get(VISIT, visitId);
   if (!visit || visit.deleted) throw new Reject(UNKNOWN_VISIT, `no visit ${visitId}`, "visit_id");
+  return visit;
+}
+
+/** A visit the acting person may record on: a technician only their own (or one they are the
+ * second staff member of); supervisors any of their sites'.
+ * @param {import("../kit/context.js").Context} ctx @param {string} visitId */
+export async function ownVisit(ctx, visitId) {
+  const visit = await visitOf(ctx, visitId);
+  const actor = ctx.actor;
+  const people = [visit.data.technician_id, visit.data.second_staff_id];
+  if (actor.role === "technician" && !people.includes(actor.staff_id)) {
+    throw new Reject(NOT_YOUR_VISIT, `visit ${visitId} is another technician's`, "visit_id");
+  }
   return visit;
 }
 

@@ -83,7 +83,10 @@ export const RULES = {
     async apply(ctx, a) {
       const request = await requestOf(ctx, a.request_id);
       const loan = await ctx.get("key_loan", a.key_loan_id);
-      if (!loan || loan.deleted) throw new Reject(UNKNOWN_LOAN, `no key loan ${a.key_loan_id}`, "key_loan_id");
+      if (!loan || loan.deleted || loan.data.site_id !== request.data.site_id) {
+        // a loan of another site is none of this request's (its borrower stays there)
+        throw new Reject(UNKNOWN_LOAN, `no key loan ${a.key_loan_id} at the request's site`, "key_loan_id");
+      }
       ctx.update(request, { key_loan_id: a.key_loan_id });
     },
   },

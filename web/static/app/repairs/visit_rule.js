@@ -13,7 +13,7 @@ import {
   ALREADY_EXISTS, CANNOT_COMPLETE_REASON, EMERGENCY_WITNESS, FOLLOW_REQUEST_NEEDED, FOLLOW_UP,
   FOLLOW_UP_DAYS, LEFT_BEFORE_ARRIVAL, NOTICE_PHOTO, ONLY_MINORS, OUTCOME_REQUIRED, REQUEST,
   RESIDENT_CONSENT, SIGN_OR_SAY, UNKNOWN_REQUEST, UNKNOWN_SITE, VISIT, VISIT_CLOSED, addMinutes,
-  chargesTotal, cleanCharges, deadlines, policyOf, requestNumber, requestOf, sampleRule, visitOf,
+  chargesTotal, cleanCharges, deadlines, policyOf, requestNumber, ownVisit, requestOf, sampleRule,
   working,
 } from "./common.js";
 import { sampled } from "./sampling.js";
@@ -85,7 +85,7 @@ export function updateCheck(a) {
 
 /** @param {Context} ctx @param {Record<string, any>} a */
 export async function applyUpdate(ctx, a) {
-  const visit = await visitOf(ctx, a.visit_id);
+  const visit = await ownVisit(ctx, a.visit_id);
   if (!missing(visit.data.closed_at)) throw new Reject(VISIT_CLOSED, `visit ${a.visit_id} is closed`, "visit_id");
   const changes = { ...a.fields };
   if ("charges" in changes) {
@@ -171,7 +171,7 @@ function requestAfter(outcome, a) {
 
 /** @param {Context} ctx @param {Record<string, any>} a */
 export async function applyClose(ctx, a) {
-  const visit = await visitOf(ctx, a.visit_id);
+  const visit = await ownVisit(ctx, a.visit_id);
   const v = visit.data;
   if (v.request_id !== a.request_id) {
     throw new Reject(UNKNOWN_REQUEST, `visit ${a.visit_id} is not of request ${a.request_id}`, "request_id");

@@ -50,6 +50,7 @@ function refusalWords() {
     request_closed: ["form", t("This request is no longer open.")],
     visit_closed: ["form", t("This visit is already closed.")],
     left_before_arrival: ["form", t("Left before arriving.")],
+    not_your_visit: ["form", t("This visit is another technician's.")],
   };
 }
 
