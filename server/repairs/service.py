@@ -19,7 +19,7 @@ from server.estate.tables import Unit
 from server.lib.errors import ValidationFailed
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
-from server.lib.queries import as_id, now, site_and_sites
+from server.lib.queries import as_id, contains, now, site_and_sites
 from server.lib.timezone import estate_zone
 from server.repairs import board, queries
 from server.repairs.schemas import ReportForm
@@ -133,8 +133,13 @@ async def new_report(user: CurrentUser, site: str) -> dict[str, Any]:
 
 
 async def _unit(site: str, number: str) -> str | None:
+    """The active unit of ``site`` numbered ``number`` as typed, in any case ("a-02a")."""
     row = await Unit.select(Unit.id).where(
         (Unit.site == site) & (Unit.number == number) & Unit.active.eq(True)).first()
+    if row is None:  # a search narrows (any case), the comparison decides
+        rows = await Unit.select(Unit.id, Unit.number).where(
+            (Unit.site == site) & contains(Unit.number, number) & Unit.active.eq(True))
+        row = next((r for r in rows if r["number"].lower() == number.lower()), None)
     return str(row["id"]) if row else None
 
 

@@ -228,7 +228,10 @@ async def test_logging_a_request_at_the_office(client: Any, re_: Estate) -> None
     assert r.status_code == 400 and "No unit Z-99 at this site." in r.text
     assert await RepairRequest.count() == 0
     r = await post_form(client, "/office/repairs/new", "/office/repairs/new",
-                        {**data, "unit_number": "A-02A", "complaint": "1"})
+                        {**data, "unit_number": "A-0_A"})  # a typed _ is no wildcard
+    assert r.status_code == 400 and "No unit A-0_A at this site." in r.text
+    r = await post_form(client, "/office/repairs/new", "/office/repairs/new",
+                        {**data, "unit_number": "a-02a", "complaint": "1"})  # any case
     assert r.status_code == 200 and "Request logged." in r.text
     row = await RepairRequest.select().where(RepairRequest.id == once).first()
     assert row["source"] == "office" and str(row["unit"]) == e.u2 and row["complaint"]
