@@ -68,7 +68,10 @@ def parity_records(seed: Any) -> list[dict[str, Any]]:
     u11, u12 = seed.units[s1]
     (u13,) = seed.units[s2]
     uid, rec = seed.uid, seed.rec
-    desk, tech = seed.actors[0], seed.actors[2]
+    # the visits are the technician's (a supervisor may record on them too): both pass the
+    # technician's own-visit check, another technician would not
+    desk = seed.actors[0]
+    tech = next((x for x in seed.actors if x.role == "technician"), seed.actors[2])
     t = [(seed.t0 - timedelta(days=d)).isoformat() for d in range(4)]
     later = (seed.t0 + timedelta(hours=2)).isoformat()
 
