@@ -170,8 +170,8 @@ export async function applyPatch(tx, patch, localKeys) {
     if (op.type === "space" && op.op === "del") {
       // lost access to a space: every record of it goes; a bucket (sync/buckets.py:
       // "<space>@<unit>", a job's unit no longer the person's) takes that unit's records
-      // A record with pending changes stays until they are sent, without a server copy:
-      // the next rebase drops it once they are confirmed (no record left behind).
+      // A record with pending changes loses its server copy: the next rebase drops it (its
+      // changes are still sent from the outbox) — no record is left behind for good.
       const mark = op.id.indexOf("@");
       const unit = mark < 0 ? null : op.id.slice(mark + 1) === "-" ? "" : op.id.slice(mark + 1);
       for (const rec of await tx.recordsOfSpace(mark < 0 ? op.id : op.id.slice(0, mark))) {
