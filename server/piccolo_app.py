@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from server.accounts.tables import Device, SignInFailure, Staff, StaffSite, WebSession
 from server.cards.door_tables import TABLES as DOOR_TABLES
 from server.cards.tables import TABLES as CARD_TABLES
+from server.desk.tables import TABLES as DESK_TABLES
 from server.estate.tables import Building, Resident, Site, Unit
 from server.keys.tables import KeyLoan, KeyTag
 from server.patrol.tables import TABLES as PATROL_TABLES
@@ -32,6 +33,7 @@ APP_CONFIG = AppConfig(
         *PATROL_TABLES,
         *CARD_TABLES, *DOOR_TABLES,
         *REPAIR_TABLES,
+        *DESK_TABLES,
         SpaceVersion, SyncClient, AuditEntry, Conflict, Rejection, Blob, BlobUpload, BlobRef,
     ],
     migration_dependencies=[],

@@ -50,7 +50,8 @@ STREAMS: tuple[Stream, ...] = (
     Stream("cards", frozenset({"front_desk"}), "IC cards: policy, zones, quotas, cards, issues"),
     Stream("visits", frozenset({"front_desk"}),
            "repair requests, in-home visits and follow-ups", by_unit=frozenset({"technician"})),
-    Stream("desk", frozenset({"front_desk", "patrol"}), "front-desk logs (to come)"),
+    Stream("desk", frozenset({"front_desk", "patrol"}),
+           "front-desk logs: visitors, goods-out passes and their gate checks, handovers"),
 )
 BY_NAME = {s.name: s for s in STREAMS}
 

@@ -17,6 +17,7 @@ DOMAINS: tuple[str, ...] = (
     "sync.domains.patrol",
     "sync.domains.cards",
     "sync.domains.repairs",
+    "sync.domains.desk",
 )
 
 

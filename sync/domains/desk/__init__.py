@@ -1,0 +1,22 @@
+"""Front-desk logs: the visitor register (來訪登記), goods-out passes (放行條) checked at the
+gate offline, and the shift handover (交接班) — the fifth domain on the kit.
+
+``records`` declares the device keys, visitors, passes, gate checks and handovers; ``rules``
+the mutations; ``passcode`` the pass's QR text and its signature (verified by the office;
+the phones verify with Web Crypto); ``scenario`` what simulated desks and guards do in the
+convergence and parity tests. The phone's side lives in ``web/static/app/desk/``, the
+office's in ``server/desk/``.
+
+The phone code comes in two parts (:data:`PHONE_PARTS`): ``index.js`` (phone domain
+``desk``: visitors, issuing passes, the handover) and ``gate.js`` (phone domain
+``desk_gate``: scanning and checking a pass), so a desk's phone does not carry the gate's
+screens."""
+
+from sync.domains.desk.records import RECORDS
+from sync.domains.desk.rules import MUTATIONS
+
+PHONE_PARTS = {
+    "desk_gate": ("pass.check",),
+}
+
+__all__ = ["MUTATIONS", "PHONE_PARTS", "RECORDS"]
