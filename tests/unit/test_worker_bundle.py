@@ -107,7 +107,8 @@ def test_a_role_also_gets_the_domains_whose_mutations_it_may_run() -> None:
     assert "visits" not in streams_of("patrol") and "visits" not in streams_of("technician")
     report = next(m for m in MUTATIONS if m.name == "repair.report")
     assert "patrol" in report.roles
-    assert roles["patrol"] == ["patrol", "repairs"]
+    # the gate reads the desk stream and checks passes: the desk's index and gate parts
+    assert roles["patrol"] == ["patrol", "repairs", "desk", "desk_gate"]
     assert roles["technician"] == ["repairs", "repairs_visits"]
     assert "repairs" in roles["front_desk"] and "repairs_visits" not in roles["front_desk"]
 
@@ -133,6 +134,33 @@ def test_joined_modules_run_as_the_modules_did(tmp_path: Path) -> None:
                 'const { start } = await import("./joined.mjs");\n'
                 "console.log(JSON.stringify(start()));\n", tmp_path)
     assert json.loads(out) == [42, "b at /v/abc/app/c.js", "/v/abc/app/c.js", "Thing"]
+
+
+def test_exports_travel_under_short_names_but_whole_imports_keep_theirs(tmp_path: Path) -> None:
+    """Between modules an export is handed over under a short key ($a…): named imports and
+    re-exports follow it; a module imported whole (its exports read by name) and the entry
+    keep their names."""
+    modules = {
+        "app/main.js": 'import { lengthyHelperName, other as renamed } from "./lib.js";\n'
+                       'import { again } from "./re.js";\n'
+                       'import * as ns from "./ns.js";\n'
+                       "export function start() { return [lengthyHelperName(), renamed,"
+                       " again(), ns.visibleName(), Object.keys(ns).sort()]; }\n",
+        "app/lib.js": "export function lengthyHelperName() { return 'lib'; }\n"
+                      "export const other = 7;\n",
+        "app/re.js": 'export { lengthyHelperName as again } from "./lib.js";\n',
+        "app/ns.js": 'import { other } from "./lib.js";\n'
+                     "export function visibleName() { return other + 1; }\n"
+                     "export const SECOND = 2;\n",
+    }
+    text = bundle(modules.__getitem__, lambda rel: f"/v/abc/{rel}", entry="app/main.js")
+    assert "lengthyHelperName:" not in text and "lengthyHelperName }" not in text
+    assert "return { visibleName, SECOND };" in text  # imported whole: named as written
+    (tmp_path / "joined.mjs").write_text(text)
+    out = _node('globalThis.self = {location: {origin: "https://x.test"}};\n'
+                'const { start } = await import("./joined.mjs");\n'
+                "console.log(JSON.stringify(start()));\n", tmp_path)
+    assert json.loads(out) == ["lib", 7, "lib", 8, ["SECOND", "visibleName"]]
 
 
 @pytest.mark.parametrize(("modules", "message"), [
