@@ -27,6 +27,7 @@ from piccolo.engine.base import Engine
 from server import db
 from server.accounts.middleware import IdentityMiddleware
 from server.accounts.routes import routes as account_routes
+from server.desk import cutoff as visitor_cutoff
 from server.lib import timezone
 from server.lib.errors import CaretakerError, NotAuthenticated
 from server.lib.headers import response_headers
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """The app. Given an ``engine`` (tests), its connection pool is the caller's to manage."""
     settings = settings or load_settings()
     timezone.configure(settings.timezone)
+    visitor_cutoff.configure(settings.visitor_cutoff)
     own_engine = engine is None
     engine = engine or db.make_engine(settings.database_url)
     db.bind(engine)

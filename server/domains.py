@@ -15,6 +15,7 @@ DOMAINS: tuple[str, ...] = (
     "server.patrol",
     "server.cards",
     "server.repairs",
+    "server.desk",
 )
 
 

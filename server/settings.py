@@ -7,6 +7,7 @@ that). ``.env.example`` lists them with their defaults.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,6 +55,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CARETAKER_PATROL_PLAN_SECONDS", "300",
             "how often the server plans patrol rounds (24 hours ahead) and marks missed ones, "
             "seconds; 0 switches it off"),
+    Setting("CARETAKER_VISITOR_CUTOFF", "23:00",
+            "the hour (HH:MM, the estate's time) after which a visitor still inside is an "
+            "exception for the office (a visitor not signed out by the cut-off of the day "
+            "they came)"),
     Setting("CARETAKER_LANGUAGE", "zh_Hant", "default UI language: `zh_Hant` or `en`"),
     Setting("CARETAKER_LOG_LEVEL", "INFO", "log level"),
 )
@@ -96,6 +101,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     language: str
     timezone: str
     patrol_plan_seconds: int
+    visitor_cutoff: str
     log_level: str
 
     @property
@@ -137,6 +143,14 @@ def _timezone(name: str) -> str:
     return name
 
 
+def _clock(name: str, value: str) -> str:
+    """An hour of the day as ``HH:MM`` (00:00 to 23:59)."""
+    m = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])", value.strip())
+    if m is None:
+        raise SettingsError(f"{name} must be an hour as HH:MM (00:00 to 23:59), not {value!r}")
+    return m.group(0)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     get = {s.name: env.get(s.name, s.default) for s in SETTINGS}
@@ -174,5 +188,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=_timezone(get["CARETAKER_TIMEZONE"]),
         patrol_plan_seconds=_int(
             "CARETAKER_PATROL_PLAN_SECONDS", get["CARETAKER_PATROL_PLAN_SECONDS"], 0),
+        visitor_cutoff=_clock("CARETAKER_VISITOR_CUTOFF", get["CARETAKER_VISITOR_CUTOFF"]),
         log_level=get["CARETAKER_LOG_LEVEL"].upper(),
     )

@@ -41,9 +41,12 @@ PAGE_ASSETS = (
 ICONS = ("app/icons/icon-192.png", "app/icons/icon-512.png", "app/icons/maskable-512.png")
 WORKER_VENDOR = "vendor/idb/idb.umd.js"
 # Page-side modules loaded only when a screen needs them (the patrol camera and its QR
-# decoder): not fetched before first use, cached by the worker when a guard opens the
-# rounds (app/patrol/index.js). They share the app modules' hash (relative URLs).
-LAZY_ASSETS = ("app/patrol/scan.js", "vendor/jsqr/jsQR.js")
+# decoder; a goods-out pass's QR code and its generator): not fetched before first use,
+# cached by the worker when a guard opens the rounds or the gate (app/patrol/index.js,
+# app/desk/gate.js) and on the phones that issue passes (app/desk/passcode.js). They share
+# the app modules' hash (relative URLs).
+LAZY_ASSETS = ("app/patrol/scan.js", "vendor/jsqr/jsQR.js", "app/desk/qr.js",
+               "vendor/lean-qr/lean-qr.js")
 HASH_LEN = 16
 
 

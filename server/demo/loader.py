@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from server.accounts.tables import Staff, StaffSite
-from server.demo import cards, patrol, repairs
+from server.demo import cards, desk, patrol, repairs
 from server.estate.tables import Building, Resident, Site, Unit
 from server.keys.tables import KeyTag
 from server.lib.security import hash_password
@@ -130,7 +130,8 @@ async def load_demo(seed: int = 2026) -> dict[str, int]:
             "residents": len(residents), "keys": len(keys), "staff": len(staff),
             **await patrol.load(seed, sites, buildings, staff),
             **await cards.load(seed, sites, buildings, units, residents, staff),
-            **await repairs.load(seed, sites, buildings, units, residents)}
+            **await repairs.load(seed, sites, buildings, units, residents),
+            **await desk.load(seed, sites, buildings, units)}
 
 
 async def _insert(table: Any, rows: list[Any], chunk: int = 500) -> None:

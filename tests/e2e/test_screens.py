@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.e2e.conftest import Office, Phones, Server
 from tests.e2e.helpers import READ_SESSION, _loan_count
+from tests.e2e.test_desk_visitors import issue_pass, sign_in_visitor, units_with_residents
 
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
@@ -72,6 +73,43 @@ def test_7_key_screens_fit_360px_and_pass_axe(phones: Phones, server: Server) ->
     assert phone.page.get_attribute("html", "lang") == "en"
     assert "Key board" in phone.page.inner_text("main h1")
     screens["board en"] = _axe(phone.page)
+    bad = {name: v for name, v in screens.items() if v}
+    assert not bad, bad
+    assert not phone.errors, phone.errors
+
+
+def test_9_desk_screens_fit_360px_and_pass_axe(phones: Phones, server: Server) -> None:
+    """The front desk's visitor register and goods-out passes (a long name, a form with its
+    errors) at 360 px, axe-clean."""
+    units = units_with_residents(server)
+    phone = phones()
+    phone.sign_in("desk")
+    sign_in_visitor(phone, units[5], "一個很長很長的名字的送貨公司代表人")
+    pass_id = issue_pass(phone, units[6])
+    paths = {
+        "desk home": "/m/desk",
+        "visitors": "/m/desk/visitors",
+        "visitors out": "/m/desk/visitors?tab=out",
+        "sign a visitor in": "/m/desk/visitors/new",
+        "passes": "/m/desk/passes",
+        "issue a pass": "/m/desk/passes/new",
+        "pass": f"/m/desk/passes/{pass_id}",
+    }
+    screens = {}
+    page = phone.page
+    for name, path in paths.items():
+        phone.goto(path)
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), name
+        screens[name] = _axe(page)
+        if name == "desk home":  # visitors inside and passes today, then the handover
+            assert page.locator("#desk-home li .badge").count() == 2
+    for name, path, submit in (("sign-in errors", "/m/desk/visitors/new", "#visitor-submit"),
+                               ("pass errors", "/m/desk/passes/new", "#pass-submit")):
+        phone.goto(path)
+        page.click(submit)
+        page.wait_for_selector("#form-errors")
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), name
+        screens[name] = _axe(page)
     bad = {name: v for name, v in screens.items() if v}
     assert not bad, bad
     assert not phone.errors, phone.errors

@@ -138,7 +138,8 @@ async def test_only_admins_manage_staff(client, factory, role: str) -> None:
 async def test_field_roles_cannot_open_office_lists(client, factory, role: str) -> None:
     site = await factory.site()
     await signed_in(client, factory, role, (site,))
-    for url in ("/office/sites", "/office/units", "/office/residents", "/office/devices"):
+    for url in ("/office/sites", "/office/units", "/office/residents", "/office/devices",
+                "/office/desk/visitors", "/office/desk/passes", "/office/desk/handovers"):
         assert (await client.get(url)).status_code == 403, url
 
 

@@ -139,6 +139,13 @@ for _r in START:
         if _f.indexed and _f.kind == "text" and isinstance(_r["data"].get(_f.name), str):
             INDEXED_VALUES.setdefault(_f.name, []).append(_r["data"][_f.name])
             INDEXED_VALUES.setdefault(f"{_r['type']}.{_f.name}", []).append(_r["data"][_f.name])
+# values of the records' ids that name no declared type (a gate check's pass, as its QR said:
+# the pass may not have reached the server) by field name: arguments of the name draw them
+UNTYPED_IDS: dict[str, list[str]] = {}
+for _r in START:
+    for _f in REG.records[_r["type"]].fields:
+        if _f.kind == "uuid" and not _f.ref and isinstance(_r["data"].get(_f.name), str):
+            UNTYPED_IDS.setdefault(_f.name, []).append(_r["data"][_f.name])
 
 
 # which starting records refer to which (both ways): a mutation's references mostly name
@@ -170,6 +177,10 @@ IDS = st.integers(0, 10**6).map(lambda n: str(uuid.UUID(int=n + 7 * 10**9, versi
 
 def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
     """A value the declaration accepts (references to records of the case)."""
+    if f.kind == "uuid" and not f.ref:  # mostly one the case's records name in this field
+        untyped = UNTYPED_IDS.get(f.name, [])
+        return draw(st.sampled_from(untyped)) if untyped and draw(st.integers(0, 2)) else \
+            draw(IDS)
     if f.kind == "uuid":
         known = pools.ids.get(f.ref) or []
         # mostly records of the acting person's sites, of the site the mutation's other
@@ -197,6 +208,8 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
     if f.kind == "list":
         if f.blob:
             return draw(st.lists(st.sampled_from(BLOBS), max_size=2))
+        if not f.item_pattern:  # free text lines (a pass's items)
+            return draw(st.lists(NICE_TEXT, max_size=3))
         codes = list_items(f)  # codes of the case's records (a zone's, a key's…)
         return draw(st.lists(st.sampled_from(codes), max_size=2, unique=True)) if codes else []
     if f.kind == "json":
@@ -213,6 +226,8 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
     # the same field of the case's records (a tag of the other site, a retired one)
     also = [v for other in ALSO.get(f.name, ()) for v in INDEXED_VALUES.get(other, [])]
     own = INDEXED_VALUES.get(f.name, [])
+    if f.pattern:  # of those, the ones of the declared format (a pass's QR is no key's code)
+        also, own = ([v for v in values if re.fullmatch(f.pattern, v)] for values in (also, own))
     how = draw(st.integers(0, 7)) if f.kind == "text" and (also or own) else 7
     if also and how < 2:
         return draw(st.sampled_from(also))

@@ -88,9 +88,11 @@ def test_each_phone_module_carries_the_rules_python_gives_it(kit: Path) -> None:
 
 def test_each_role_carries_the_parts_whose_mutations_it_runs() -> None:
     roles = role_domains()
-    assert roles["patrol"] == ["patrol", "repairs"]  # reports from an anomaly, starts no visit
+    # reports from an anomaly, starts no visit; checks passes at the gate (the desk's gate part)
+    assert roles["patrol"] == ["patrol", "repairs", "desk", "desk_gate"]
     assert roles["technician"] == ["repairs", "repairs_visits"]  # reports on site too
-    assert roles["front_desk"] == ["keys", "cards", "repairs"]  # reads the visits, starts none
+    # reads the visits, starts none; issues passes, checks none
+    assert roles["front_desk"] == ["keys", "cards", "repairs", "desk"]
     assert roles["supervisor"] == list(phone_domains()) == roles["admin"]
     for role, domains in roles.items():
         # the visit screens link to the index's request page and report form

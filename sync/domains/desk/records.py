@@ -62,10 +62,11 @@ DEVICE_KEY_TYPE = RecordType(
     DEVICE_KEY, STREAM, label="Device key", title=("holder",),
     fields=(
         ref("site_id", "site", label="Site"),
-        # the raw P-256 public key (65 bytes, uncompressed point), base64url
-        Field("public_key", text="code", max_length=90, required=True,
+        # the raw P-256 public key (65 bytes, uncompressed point), base64url: case matters,
+        # so a plain line, not a code text (codes are upper-cased)
+        Field("public_key", max_length=90, required=True,
               pattern=r"^[A-Za-z0-9_\-]{87}$", label="Public key"),
-        Field("holder", max_length=120, required=True, label="Held by"),
+        Field("holder", max_length=120, required=True, label="Key holder"),
         Field("registered_at", "ts", label="Registered at"),
         ref("staff_id", "staff", label="Staff member", server=True),
         ref("device_id", "device", nullable=True, label="Device", server=True),
@@ -117,7 +118,7 @@ GOODS_PASS_TYPE = RecordType(
         Field("phoned_at", "ts", nullable=True, label="Called at"),
         Field("issued_at", "ts", label="Issued at"),
         ref("key_id", "device_key", label="Signed with"),
-        Field("code", text="code", max_length=CODE_MAX, pattern=CODE_PATTERN,
+        Field("code", max_length=CODE_MAX, pattern=CODE_PATTERN,  # base64url: as given
               label="QR code"),
         ref("issued_by", "staff", label="Issued by", server=True),
         ref("device_id", "device", nullable=True, label="Device", server=True),
@@ -131,7 +132,7 @@ PASS_CHECK_TYPE = RecordType(
         # the pass as its QR said: the pass itself may not have reached the server yet
         Field("pass_id", "uuid", label="Pass", indexed=True),
         Field("number", text="code", max_length=24, label="Pass number"),
-        Field("code", text="code", max_length=CODE_MAX, label="QR code presented"),
+        Field("code", max_length=CODE_MAX, label="QR code presented"),
         Field("verdict", choices=VERDICTS, label="Verdict"),
         Field("outcome", choices=OUTCOMES, label="Outcome"),
         Field("photos", "list", label="Photos", **PHOTOS),  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """The front-desk logs' mutations and their rules — the authority. The phones run their copy
-(``web/static/app/desk/rules.js``; the gate check's in ``web/static/app/desk/gate.js``) for
-their optimistic apply and their form checks; ``tests/parity`` runs generated sequences
-through both and fails on any difference.
+(``web/static/app/desk/rules.js``; the gate check's in
+``web/static/app/desk/gate_rules.js``) for their optimistic apply and their form checks;
+``tests/parity`` runs generated sequences through both and fails on any difference.
 
 A phone registers its device key for a site (``desk.register_key``); the desk signs a
 visitor in (``visitor.sign_in``) and out (``visitor.sign_out``: the gate may too), issues a
@@ -371,7 +371,7 @@ MUTATIONS: tuple[MutationSpec, ...] = (
         name="pass.issue", label="Goods-out pass issued",
         args=(id_arg("pass_id", GOODS_PASS),
               *record_args(GOODS_PASS_TYPE, "site_id", "number", "unit_id", "items",
-                           "item_count", "valid_until", "basis", "owner_name", "issued_at",
+                           "item_count", "issued_at", "valid_until", "basis", "owner_name",
                            "key_id", "code", plate="", authorisation_photo="",
                            phoned_number="", phoned_at=None)),
         check=_issue_check,

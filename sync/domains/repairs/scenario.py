@@ -69,8 +69,9 @@ def parity_records(seed: Any) -> list[dict[str, Any]]:
     (u13,) = seed.units[s2]
     uid, rec = seed.uid, seed.rec
     # the visits are the technician's (a supervisor may record on them too): both pass the
-    # technician's own-visit check, another technician would not
-    desk = seed.actors[0]
+    # technician's own-visit check, another technician would not; but one, a supervisor's,
+    # that the technician may not record on (not_your_visit)
+    desk, sup = seed.actors[0], seed.actors[2]
     tech = next((x for x in seed.actors if x.role == "technician"), seed.actors[2])
     t = [(seed.t0 - timedelta(days=d)).isoformat() for d in range(4)]
     later = (seed.t0 + timedelta(hours=2)).isoformat()
@@ -125,6 +126,7 @@ def parity_records(seed: Any) -> list[dict[str, Any]]:
         visit(520, s1, 512, u12, later),  # arrives later than most times a case draws
         request(513, s1, u11, "in_progress", started_at=t[1]),
         visit(521, s1, 513, u11, t[1]),
+        visit(527, s1, 513, u11, t[1], technician_id=sup.staff_id, device_id=sup.device_id),
         request(514, s1, u12, "done", started_at=t[2], finished_at=t[1]),
         visit(522, s1, 514, u12, t[2], **closed(t[1])),
         follow(531, 514, 522, u12),

@@ -10,12 +10,15 @@
  *  - tells the worker when the page is visible or back online, and ticks every 30 s;
  *  - draws signatures (pointer events on <canvas>) and downscales photos, posting PNG/JPEG
  *    blobs to the worker (/m/blobs) and putting their SHA-256 into the form;
+ *  - imports a screen's page-side module when it is shown (the patrol camera, a pass's QR);
  *  - records a performance measure per htmx request (tap → swapped and settled).
  */
 (() => {
   const sw = navigator.serviceWorker;
   const body = document.body;
   const boot = body.hasAttribute("data-boot");
+  // this script's URL: the page-side modules share its folder (/v/<hash>/app/)
+  const src = /** @type {HTMLScriptElement} */ (document.currentScript).src;
   /** @type {any} */
   const htmx = /** @type {any} */ (window).htmx;
 
@@ -336,6 +339,10 @@
       const src = el.getAttribute("data-module") || "";
       if (src.startsWith("/v/")) import(src).then((m) => m.mount(el)).catch(() => undefined);
     });
+    // a goods-out pass's QR code (desk/qr.js, loaded when a pass is shown)
+    if (root.querySelector("[data-pass-qr]") || (root.matches && root.matches("[data-pass-qr]"))) {
+      import(new URL("desk/qr.js", src).href).then((m) => m.mount(root)).catch(() => undefined);
+    }
     const summary = root.querySelector("#form-errors");
     if (summary instanceof HTMLElement) summary.focus();
   }

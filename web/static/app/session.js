@@ -130,6 +130,22 @@ export function putRejections(tx, clientId, list) {
   return tx.setMeta(rejectionsKey(clientId), list);
 }
 
+/** What domains do for a person once signed in and synced (the desk's device key): each
+ * module registers its own, so the worker that carries it runs it.
+ * @type {((session: Session) => Promise<boolean>)[]} */
+const signInHooks = [];
+
+/** @param {(session: Session) => Promise<boolean>} hook true when it recorded something */
+export function onSignIn(hook) {
+  signInHooks.push(hook);
+}
+
+/** Run the hooks; true when one recorded something (to sync). @param {Session} session */
+export async function signedIn(session) {
+  const wrote = await Promise.all(signInHooks.map((hook) => hook(session).catch(() => false)));
+  return wrote.some(Boolean);
+}
+
 /** @param {import("./db.js").Tx} tx @returns {Promise<string | undefined>} */
 export function getLanguage(tx) {
   return tx.meta(LANGUAGE);

@@ -116,7 +116,8 @@ export function keyResults(b) {
     "hx-trigger": "synced from:body",
     "hx-target": "this",
     "hx-swap": "outerHTML",
-    "hx-replace-url": "true",
+    // no hx-replace-url: refreshing after a sync must not turn the home screen's URL (/m/)
+    // into /m/keys (its tabs, pager and search replace the URL themselves)
     // its links and rows must not inherit these (boost still comes from <body>)
     "hx-disinherit": "hx-target hx-swap hx-replace-url",
   });

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The camera on the scan screen — runs in the PAGE (page.js imports it when a
- * `[data-module]` scanner is shown), not in the worker, and is not part of the shell.
+ * `[data-module]` scanner is shown), not in the worker, and is not part of the shell. The
+ * gate's pass scanner (desk/gate_views.js) uses it too: its form gets the QR text.
  *
  * getUserMedia into a <video>; every ~150 ms a frame is drawn on a canvas (≤ 640 px wide)
  * and decoded: with `BarcodeDetector` where the browser has one, else with the vendored
@@ -80,11 +81,12 @@ function noCamera(root) {
 }
 
 /** "Tap NFC tag": one reader per scan screen, aborted when the screen goes (else it would
- * stay on, and send a tag read on a later screen, once per reader).
+ * stay on, and send a tag read on a later screen, once per reader). Only where the screen
+ * offers it (its label: the gate's pass scanner reads QR codes only).
  * @param {HTMLElement} root @param {AbortSignal} signal */
 function offerNfc(root, signal) {
   const w = /** @type {any} */ (window);
-  if (!("NDEFReader" in w)) return;
+  if (!("NDEFReader" in w) || !root.dataset.nfcLabel) return;
   const button = document.createElement("button");
   button.type = "button";
   button.className = "big";

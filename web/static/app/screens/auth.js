@@ -16,6 +16,7 @@ import {
   rememberClient,
   replicaOwner,
   setReplicaOwner,
+  signedIn,
 } from "../session.js";
 import { isSyncing, progress as syncProgress, requestSync } from "../sync.js";
 import { progress, signIn, signOut } from "../views/auth.js";
@@ -139,7 +140,13 @@ export async function progressScreen(ctx) {
   if (session && !done && !isSyncing() && syncProgress.phase !== "error") {
     ctx.waitUntil(requestSync());
   }
-  if (done) return { title: "", main: progress({ ...syncProgress, done }), redirect: "/m/" };
+  if (done) {
+    // signed in and synced: the domains' own steps (the desk's device key), synced before
+    // the home screen (nothing left waiting from the sign-in itself); a paused session's
+    // wait for the person to sign in again
+    if (session && !session.paused && (await signedIn(session))) await requestSync({ force: true });
+    return { title: "", main: progress({ ...syncProgress, done }), redirect: "/m/" };
+  }
   return { title: t("Preparing offline data"), main: progress({ ...syncProgress, done }) };
 }
 
