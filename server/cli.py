@@ -25,9 +25,11 @@ async def _migrate(settings: Settings) -> None:
 
 async def _demo(settings: Settings, only_if_empty: bool) -> dict[str, int] | None:
     from server.demo.loader import is_empty, load_demo
+    from server.desk import cutoff
     from server.lib import timezone
 
     timezone.configure(settings.timezone)  # the demo's rounds are planned in the estate's zone
+    cutoff.configure(settings.visitor_cutoff)  # its late visitors stay past the set hour
     engine = db.make_engine(settings.database_url)
     await db.start(engine)
     try:

@@ -88,7 +88,10 @@ def summary_lines(summary: Any) -> list[dict[str, Any]]:
     """The summary as lines: a label, a count and, for a list, its items' labels — the
     office's keys first, in their order, then any other key as the phone named it."""
     data = summary if isinstance(summary, dict) else {}
-    keys = [k for k in SUMMARY if k in data] + sorted(k for k in data if k not in SUMMARY)
+    # a list the phone cut (at 20 items) has its full count in "totals"
+    totals = data.get("totals") if isinstance(data.get("totals"), dict) else {}
+    keys = [k for k in SUMMARY if k in data] + sorted(
+        k for k in data if k not in SUMMARY and k != "totals")
     out = []
     for k in keys:
         value = data[k]
@@ -96,7 +99,9 @@ def summary_lines(summary: Any) -> list[dict[str, Any]]:
                                 "open": k in OPEN_ITEMS}
         if isinstance(value, list):
             line["items"] = [_label(i) for i in value]
-            line["count"] = len(value)
+            total = totals.get(k)
+            line["count"] = total if isinstance(total, int) and total > len(value) \
+                else len(value)
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             line["count"] = None
             line["text"] = _json_text(value) if isinstance(value, dict) else str(value)

@@ -16,8 +16,10 @@ await import(pathToFileURL(resolve(root, "web", "static", "vendor", "idb", "idb.
 const load = (rel) => import(pathToFileURL(resolve(app, rel)).href);
 const { configureKit } = await load("kit/declarations.js");
 const desk = await load("desk/rules.js");
+const front = await load("desk/front_rules.js");
 const gate = await load("desk/gate_rules.js");
-configureKit(JSON.parse(readFileSync(process.argv[2], "utf8")), { ...desk.RULES, ...gate.RULES });
+configureKit(JSON.parse(readFileSync(process.argv[2], "utf8")),
+  { ...desk.RULES, ...front.RULES, ...gate.RULES });
 const cases = JSON.parse(readFileSync(process.argv[3], "utf8"));
 const db = await load("db.js");
 const session = await load("session.js");

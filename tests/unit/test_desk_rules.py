@@ -161,8 +161,8 @@ async def test_unknown_site_unit_resident_and_key() -> None:
                                                  resident_id=RESIDENTS[1])),  # another unit's
                      ("pass.issue", issue(key_id=KEYS[1])),  # the other site's key
                      ("pass.issue", issue(key_id=str(uuid.uuid4()))),
-                     ) == ["unknown_site", "unknown_unit", "unknown_resident", "unknown_key",
-                           "unknown_key"]
+                     ) == ["unknown_site", "unknown_unit", "unknown_resident",
+                           "unknown_signing_key", "unknown_signing_key"]
     assert not [k for k in db.records if k[0] in (VISITOR, GOODS_PASS)]
 
 
@@ -393,4 +393,4 @@ def test_the_desks_and_guards_of_the_scenario_produce_every_desk_conflict() -> N
             rejected[k] = rejected.get(k, 0) + v
     assert mutations > 300
     assert {"signed_out_twice", "pass_used_twice", "received_twice"} <= set(seen), seen
-    assert {"same_person", "unknown_key"} <= set(rejected), rejected
+    assert {"same_person", "unknown_signing_key"} <= set(rejected), rejected

@@ -91,13 +91,24 @@ def test_each_role_carries_the_parts_whose_mutations_it_runs() -> None:
     # reports from an anomaly, starts no visit; checks passes at the gate (the desk's gate part)
     assert roles["patrol"] == ["patrol", "repairs", "desk", "desk_gate"]
     assert roles["technician"] == ["repairs", "repairs_visits"]  # reports on site too
-    # reads the visits, starts none; issues passes, checks none
-    assert roles["front_desk"] == ["keys", "cards", "repairs", "desk"]
+    # reads the visits, starts none; signs visitors in and issues passes, checks none
+    assert roles["front_desk"] == ["keys", "cards", "repairs", "desk", "desk_front"]
     assert roles["supervisor"] == list(phone_domains()) == roles["admin"]
     for role, domains in roles.items():
         # the visit screens link to the index's request page and report form
         assert "repairs_visits" not in domains or "repairs" in domains, role
         assert domains_of(bundle_rel(tuple(domains))) == tuple(domains), role
+
+
+def test_the_gate_carries_neither_the_desks_forms_nor_its_signing_key_rules() -> None:
+    """A guard's phone (the desk index and gate parts) does not reach the front part's
+    modules: signing visitors in, issuing passes, their rules."""
+    guard = _reach("app/desk/index.js") | _reach("app/desk/gate.js")
+    front = _reach("app/desk/front.js")
+    only_front = {"app/desk/front.js", "app/desk/front_rules.js", "app/desk/passes.js",
+                  "app/desk/pass_views.js"}
+    assert only_front <= front and not only_front & guard
+    assert "app/desk/handover.js" in guard and "app/desk/gate_rules.js" not in front
 
 
 def test_the_index_does_not_import_the_visits_part_nor_the_part_the_desks_screens() -> None:

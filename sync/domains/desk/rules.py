@@ -13,9 +13,9 @@ The signature itself is verified by the phones (Web Crypto) and shown to the off
 server (:mod:`sync.domains.desk.passcode`); the rules keep what was presented and what the
 guard decided, so a forged pass that was refused is on record too.
 
-Rejection codes: already_exists, unknown_site, unknown_unit, unknown_resident, unknown_key,
-unknown_visitor, unknown_handover, out_before_in, same_person (and the engine's
-invalid_args, forbidden_role, forbidden_site…). Conflict kinds: signed_out_twice,
+Rejection codes: already_exists, unknown_site, unknown_unit, unknown_resident,
+unknown_signing_key, unknown_visitor, unknown_handover, out_before_in, same_person (and the
+engine's invalid_args, forbidden_role, forbidden_site…). Conflict kinds: signed_out_twice,
 pass_used_twice, received_twice.
 """
 
@@ -55,7 +55,7 @@ ALREADY_EXISTS = "already_exists"
 UNKNOWN_SITE = "unknown_site"
 UNKNOWN_UNIT = "unknown_unit"
 UNKNOWN_RESIDENT = "unknown_resident"
-UNKNOWN_KEY = "unknown_key"
+UNKNOWN_KEY = "unknown_signing_key"  # (keys have their own unknown_key)
 UNKNOWN_VISITOR = "unknown_visitor"
 UNKNOWN_HANDOVER = "unknown_handover"
 OUT_BEFORE_IN = "out_before_in"
@@ -381,7 +381,8 @@ MUTATIONS: tuple[MutationSpec, ...] = (
                     "owner present, a photo of their written authorisation, or the owner "
                     "reached by phone), with `code`, the QR text signed by the phone's "
                     "device key. Refused: `already_exists`, `unknown_site`, `unknown_unit`, "
-                    "`unknown_key` (not a key registered at the site), `invalid_args`.",
+                    "`unknown_signing_key` (not a device key registered at the site), "
+                    "`invalid_args`.",
     ),
     MutationSpec(
         name="pass.check", label="Pass checked at the gate",

@@ -17,9 +17,10 @@ import * as cards from "./cards/index.js";
 import * as repairs from "./repairs/index.js";
 import * as repairs_visits from "./repairs/visits.js";
 import * as desk from "./desk/index.js";
+import * as desk_front from "./desk/front.js";
 import * as desk_gate from "./desk/gate.js";
 
-export const DOMAINS = [keys, patrol, cards, repairs, repairs_visits, desk, desk_gate];
+export const DOMAINS = [keys, patrol, cards, repairs, repairs_visits, desk, desk_front, desk_gate];
 
 /** Every domain's rules, by mutation name. */
 export const RULES = Object.assign({}, ...DOMAINS.map((d) => d.RULES));

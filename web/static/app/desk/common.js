@@ -3,7 +3,8 @@
  * What the front-desk rules share on the phone — the copy of the shared pieces of
  * sync/domains/desk/rules.py: the record types, the rejection codes and check messages, the
  * reads every rule makes (a site, a unit of it), the "new record or the same one sent again"
- * test. The index part's rules are in rules.js, the gate's (pass.check) in gate_rules.js.
+ * test. The index part's rules are in rules.js, the front part's in front_rules.js, the gate's
+ * (pass.check) in gate_rules.js.
  */
 
 import { same } from "../kit/context.js";
@@ -21,7 +22,7 @@ export const ALREADY_EXISTS = "already_exists";
 export const UNKNOWN_SITE = "unknown_site";
 export const UNKNOWN_UNIT = "unknown_unit";
 export const UNKNOWN_RESIDENT = "unknown_resident";
-export const UNKNOWN_KEY = "unknown_key";
+export const UNKNOWN_KEY = "unknown_signing_key";
 export const UNKNOWN_VISITOR = "unknown_visitor";
 export const UNKNOWN_HANDOVER = "unknown_handover";
 export const OUT_BEFORE_IN = "out_before_in";

@@ -13,10 +13,10 @@ import { begin, refKey } from "../db.js";
 import { uuid7 } from "../ids.js";
 import { t } from "../i18n.js";
 import { problems } from "../kit/args.js";
+import { rules } from "../kit/declarations.js";
 import { Reject } from "../kit/reject.js";
 import { UUID, by, live, unitsNumbered, unitsOf } from "../repairs/data.js";
 import { may, refused, save } from "../repairs/screens.js";
-import { RULES } from "./rules.js";
 import { VISITOR, confirmFields, unitChoices, visitorForm, visitorList, visitorResults } from "./visitor_views.js";
 import { errorsOf, refusal } from "./words.js";
 
@@ -91,7 +91,7 @@ export const unitsPart = (name, then) => async (ctx) => {
  * @returns {Promise<Values | null>}
  */
 export async function write(ctx, session, name, raw, blobs = [], prepare) {
-  const { args, problems: found } = problems(name, raw, RULES[name].check);
+  const { args, problems: found } = problems(name, raw, rules()[name].check);
   const errors = errorsOf(found);
   if (Object.keys(errors).length || !args) return errors;
   const later = prepare ? await prepare(args) : null;

@@ -41,7 +41,7 @@ const refusalWords = () => ({
   unknown_site: ["form", t("This site is not on this phone any more.")],
   unknown_unit: ["unit_id", t("This unit is not active at this site any more.")],
   unknown_resident: ["resident_id", t("This resident is no longer listed for the unit.")],
-  unknown_key: ["form", t("This phone's key for signing passes is not registered at this site.")],
+  unknown_signing_key: ["form", t("This phone's key for signing passes is not registered at this site.")],
   unknown_visitor: ["form", t("This visitor is not on this phone.")],
   unknown_handover: ["form", t("This handover is not on this phone.")],
   out_before_in: ["form", t("The time out is before the time in.")],
