@@ -89,7 +89,8 @@ def summary_lines(summary: Any) -> list[dict[str, Any]]:
     office's keys first, in their order, then any other key as the phone named it."""
     data = summary if isinstance(summary, dict) else {}
     # a list the phone cut (at 20 items) has its full count in "totals"
-    totals = data.get("totals") if isinstance(data.get("totals"), dict) else {}
+    given = data.get("totals")
+    totals: dict[str, Any] = given if isinstance(given, dict) else {}
     keys = [k for k in SUMMARY if k in data] + sorted(
         k for k in data if k not in SUMMARY and k != "totals")
     out = []
