@@ -153,7 +153,14 @@ def worker_bundle(domains: tuple[str, ...]) -> bytes:
 
 @cache
 def served_bundle(domains: tuple[str, ...]) -> bytes:
-    """The worker's bundle as phones receive it: minified (:mod:`.slim`)."""
+    """The worker's bundle as phones receive it: esbuild's when ``web/prebuilt/`` holds a
+    current one for this set (:mod:`.prebuild`: the field roles' sets), else the modules
+    joined here (:func:`worker_bundle`) and minified (:mod:`.slim`)."""
+    from server.app_shell.prebuild import prebuilt  # it reads this module's assets()
+
+    built = prebuilt(domains)
+    if built is not None:
+        return built
     return minified(worker_bundle(domains).decode(),
                     f"the bundle of {','.join(domains) or 'core'}").encode()
 

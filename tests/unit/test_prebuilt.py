@@ -38,6 +38,13 @@ def test_every_field_roles_set_has_a_current_prebuilt_bundle() -> None:
         assert served_bundle(domains) == (PREBUILT / name).read_bytes(), name
 
 
+def test_package_json_pins_the_esbuild_the_digest_names() -> None:
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert package["devDependencies"]["esbuild"] == prebuild.ESBUILD_VERSION
+    assert lock["packages"]["node_modules/esbuild"]["version"] == prebuild.ESBUILD_VERSION
+
+
 def test_the_digest_follows_what_goes_into_a_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
     desk = tuple(role_domains()["front_desk"])
     assert digest(desk) != digest(()) and digest(desk) == digest(desk)
