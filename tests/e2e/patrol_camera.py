@@ -84,3 +84,27 @@ class CameraPhone:
         if self.phone is not None:
             self.phone.context.close()
             self.phone = None
+
+
+# the phone settled online: no worker still installing or waiting (the sign-in swaps in the
+# worker of the guard's domains), and the camera's code cached by it
+WORKER_SETTLED = """() => navigator.serviceWorker.getRegistration().then((r) =>
+  !!r && !r.installing && !r.waiting && !!r.active && r.active.state === 'activated')"""
+SCANNER_CACHED = """() => caches.keys().then(async (names) => {
+  const name = names.find((n) => n.startsWith('patrol-scanner-'));
+  const urls = name ? (await (await caches.open(name)).keys()).map((r) => r.url) : [];
+  return urls.some((u) => u.endsWith('/patrol/scan.js'))
+    && urls.some((u) => u.endsWith('/jsQR.js'));
+})"""
+
+
+def scanner_cached(phone: Phone) -> None:
+    """Online, after the sign-in: the guard's worker in control and the patrol screens'
+    camera code (scan.js, jsQR) in its cache — still there a moment later, once the first
+    sync's work has wound down (the screens it refreshes cache the scanner again) — so the
+    camera works offline."""
+    phone.page.wait_for_function(WORKER_SETTLED)
+    phone.goto("/m/patrol")
+    phone.page.wait_for_function(SCANNER_CACHED)
+    phone.page.wait_for_timeout(2000)
+    phone.page.wait_for_function(SCANNER_CACHED)

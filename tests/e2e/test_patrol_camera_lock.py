@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Server
+from tests.e2e.patrol_camera import scanner_cached
 from tests.e2e.seed import PATROL_ROUTE
 
 LIVE_TRACK = """() => {
@@ -38,6 +39,7 @@ def test_the_camera_stops_while_the_phone_is_locked(
         " where t.name = ? and r.unscheduled = 0", PATROL_ROUTE)[0]
     phone = camera_phone.launch(_grey_y4m(tmp_path / "grey.y4m"), offline=False)
     phone.sign_in("guard")
+    scanner_cached(phone)
     phone.offline()
     page = phone.page
     phone.goto(f"/m/patrol/rounds/{round_id}")

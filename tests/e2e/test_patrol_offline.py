@@ -27,18 +27,12 @@ from tests.e2e.conftest import (
     Phones,
     Server,
 )
-from tests.e2e.patrol_camera import CameraPhone, write_y4m
+from tests.e2e.patrol_camera import CameraPhone, scanner_cached, write_y4m
 from tests.e2e.seed import PATROL_ROUTE
 from tests.e2e.test_key_loans_offline import _big_png
 from tests.e2e.test_screens import NO_SIDEWAYS_SCROLL, _axe
 
 TAP_BAR_MS = 50
-SCANNER_CACHED = """() => caches.keys().then(async (names) => {
-  const name = names.find((n) => n.startsWith('patrol-scanner-'));
-  return !!name && (await (await caches.open(name)).keys()).length === 2;
-})"""
-
-
 def _answer_sw_ms(page: Any) -> list[float]:
     """The worker's own time per checklist answer (read, save in IndexedDB, render): the
     "screen" phase of its Server-Timing."""
@@ -83,8 +77,7 @@ def test_1_guard_completes_a_round_offline_with_the_camera(
     phone = camera_phone.launch(videos["E2E-CP1"], offline=False)
     phone.sign_in("guard")
     assert phone.page.locator("#rounds").count() == 1  # the guard lands on today's rounds
-    phone.goto("/m/patrol")
-    phone.page.wait_for_function(SCANNER_CACHED)
+    scanner_cached(phone)
     phone.offline()
 
     # start the planned round, scan CP1 through the camera (jsQR)

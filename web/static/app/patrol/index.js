@@ -38,16 +38,23 @@ setRoles(forRole);
 const LAZY = ["./scan.js", "../../vendor/jsqr/jsQR.js"].map((p) => new URL(p, import.meta.url).href);
 const LAZY_CACHE = `patrol-scanner-${new URL(import.meta.url).pathname.split("/")[2] || ""}`;
 
+/** @type {Promise<void> | null} */
+let caching_ = null;
+
 /** Keep the camera's module and the decoder in a cache of their own (the worker answers
- * /v/ from every cache); older versions' caches go. Online only; harmless when offline. */
-export async function cacheScanner() {
-  for (const name of await caches.keys()) {
-    if (name.startsWith("patrol-scanner-") && name !== LAZY_CACHE) await caches.delete(name);
-  }
-  const cache = await caches.open(LAZY_CACHE);
-  for (const url of LAZY) {
-    if (!(await cache.match(url))) await cache.add(url);
-  }
+ * /v/ from every cache); older versions' caches go. Online only; harmless when offline.
+ * One run at a time (every patrol screen asks; two at once raced on the same entries), and
+ * the two files go in together or not at all (addAll). */
+export function cacheScanner() {
+  caching_ = caching_ || (async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith("patrol-scanner-") && name !== LAZY_CACHE) await caches.delete(name);
+    }
+    const cache = await caches.open(LAZY_CACHE);
+    const have = await Promise.all(LAZY.map((url) => cache.match(url)));
+    if (have.some((hit) => !hit)) await cache.addAll(LAZY);
+  })().finally(() => { caching_ = null; });
+  return caching_;
 }
 
 /** @param {import("../router.js").Handler} handler @returns {import("../router.js").Handler} */
