@@ -74,7 +74,9 @@ def test_the_parts_are_declared_once_and_cover_the_mutations() -> None:
     assert phone_modules()["repairs"] == phone_modules()["repairs_visits"] == "repairs"
     assert module_rel("repairs") == "app/repairs/index.js"
     assert module_rel("repairs_visits") == "app/repairs/visits.js"
-    assert set(phone_mutations("repairs")) | set(phone_mutations("repairs_visits")) == set(names)
+    assert set(phone_mutations("repairs")) | set(phone_mutations("repairs_visits")) | set(
+        phone_mutations("repairs_office")) == set(names)
+    assert phone_mutations("repairs_office") == ("repair.close",)  # the office's alone
     assert phone_mutations("repairs_visits") == PHONE_PARTS["repairs_visits"]
     assert "repair.report" in phone_mutations("repairs")
 

@@ -43,6 +43,8 @@ def test_package_json_pins_the_esbuild_the_digest_names() -> None:
     lock = json.loads((ROOT / "package-lock.json").read_text())
     assert package["devDependencies"]["esbuild"] == prebuild.ESBUILD_VERSION
     assert lock["packages"]["node_modules/esbuild"]["version"] == prebuild.ESBUILD_VERSION
+    assert package["devDependencies"]["terser"] == prebuild.TERSER_VERSION
+    assert lock["packages"]["node_modules/terser"]["version"] == prebuild.TERSER_VERSION
 
 
 def test_the_digest_follows_what_goes_into_a_bundle(monkeypatch: pytest.MonkeyPatch) -> None:

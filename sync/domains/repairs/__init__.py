@@ -20,6 +20,8 @@ from sync.domains.repairs.rules import MUTATIONS
 # whose rules and screens it carries; the index part (index.js) carries the others
 PHONE_PARTS = {
     "repairs_visits": ("repair.start_visit", "repair.update_visit", "repair.close_visit"),
+    # the office's closing (supervisors and admins): no field phone carries its rule
+    "repairs_office": ("repair.close",),
 }
 
 __all__ = ["JOBS", "MUTATIONS", "PHONE_PARTS", "RECORDS"]

@@ -12,15 +12,18 @@
  */
 
 import * as keys from "./keys/index.js";
+import * as keys_office from "./keys/office.js";
 import * as patrol from "./patrol/index.js";
 import * as cards from "./cards/index.js";
+import * as cards_office from "./cards/office.js";
 import * as repairs from "./repairs/index.js";
+import * as repairs_office from "./repairs/office.js";
 import * as repairs_visits from "./repairs/visits.js";
 import * as desk from "./desk/index.js";
 import * as desk_front from "./desk/front.js";
 import * as desk_gate from "./desk/gate.js";
 
-export const DOMAINS = [keys, patrol, cards, repairs, repairs_visits, desk, desk_front, desk_gate];
+export const DOMAINS = [keys, keys_office, patrol, cards, cards_office, repairs, repairs_office, repairs_visits, desk, desk_front, desk_gate];
 
 /** Every domain's rules, by mutation name. */
 export const RULES = Object.assign({}, ...DOMAINS.map((d) => d.RULES));

@@ -62,12 +62,6 @@ export const RULES = {
     },
   },
 
-  "card.update": {
-    async apply(ctx, a) {
-      ctx.correct(await cardOf(ctx, a.card_id), a.fields);
-    },
-  },
-
   "card.issue": { check: issueCheck, apply: applyIssue },
 
   "card.report_lost": {
@@ -118,27 +112,4 @@ export const RULES = {
     },
   },
 
-  "card.door_taken": {
-    async apply(ctx, a) {
-      const card = await cardOf(ctx, a.card_id);
-      if (!blacklisted(card.data)) {
-        throw new Reject(CARD_NOT_BLACKLISTED, `card ${a.card_id} is not blacklisted`, "card_id");
-      }
-      if (card.data.door_taken_at === null || card.data.door_taken_at === undefined) {
-        ctx.update(card, { door_taken_at: a.taken_at });
-      }
-    },
-  },
-
-  "card.lift_blacklist": {
-    async apply(ctx, a) {
-      const card = await cardOf(ctx, a.card_id);
-      if (!blacklisted(card.data)) {
-        throw new Reject(CARD_NOT_BLACKLISTED, `card ${a.card_id} is not blacklisted`, "card_id");
-      }
-      if (!a.reason) throw new Reject(REASON_REQUIRED, "lifting a blacklisting needs a reason", "reason");
-      ctx.update(card, { status: "in_stock", blacklisted_at: null, door_taken_at: null,
-        ...holderAfter(card, await openIssues(ctx, "card_id", card.id)) });
-    },
-  },
 };

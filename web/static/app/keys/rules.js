@@ -244,14 +244,4 @@ export const RULES = {
     },
   },
 
-  "key.void_loan": {
-    async apply(ctx, a) {
-      if (!a.reason) throw new Reject(REASON_REQUIRED, "voiding a loan needs a reason", "reason");
-      const loan = await ctx.get(LOAN, a.loan_id);
-      if (!loan) throw new Reject(UNKNOWN_LOAN, `no loan ${a.loan_id}`, "loan_id");
-      if (loan.data.voided) throw new Reject(LOAN_VOIDED, `loan ${a.loan_id} is already voided`, "loan_id");
-      ctx.update(loan, { voided: true, void_reason: a.reason, voided_by: ctx.actor.staff_id },
-        { deleted: true });
-    },
-  },
 };

@@ -131,20 +131,4 @@ export const RULES = {
     },
   },
 
-  "repair.close": {
-    check(a) {
-      return a.reason ? [] : [new Problem("reason", CLOSE_REASON_REQUIRED)];
-    },
-    async apply(ctx, a) {
-      let request = await requestOf(ctx, a.request_id);
-      if (request.data.state === "closed") return; // the first closing stands
-      request = ctx.update(request, { state: "closed", closed_at: a.closed_at, close_reason: a.reason });
-      for (const visit of await openVisits(ctx, request.id)) {
-        // a technician is inside: their visit goes on being recorded, the office checks
-        ctx.conflict("closed_while_working", { record_type: REQUEST, record_ids: [request.id],
-          details: working(request, visit.id, visit.data.arrived_at),
-          staff_ids: [visit.data.technician_id, ctx.actor.staff_id] });
-      }
-    },
-  },
 };
