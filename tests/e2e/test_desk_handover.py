@@ -109,7 +109,7 @@ def test_drafted_offline_and_signed_by_both_on_the_same_phone(phones: Phones,
     phone = phones()
     phone.sign_in("desk")
     phone.offline()
-    phone.lend("HYG-K004", "交班測試")  # a key out, saved on this phone only
+    phone.lend("HYG-K008", "交班測試")  # a key out, saved on this phone only (K004: sign_in_again)
     out = _open_loans(server) + 1
     _open_draft(phone)
     page = phone.page
