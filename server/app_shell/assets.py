@@ -103,11 +103,8 @@ class Assets:
         return STATIC / rel
 
     def module_body(self, rel: str) -> bytes | None:
-        """An app module as served (without its comment lines: :mod:`.slim`), or the
-        worker's modules joined (:data:`BUNDLE`); None for other files."""
-        domains = domains_of(rel)
-        if domains is not None:
-            return served_bundle(domains)
+        """An app module as served (without its comment lines: :mod:`.slim`); None for other
+        files (the worker's bundles: :func:`server.app_shell.prebuild.served_bundle`)."""
         if rel in PAGE_ASSETS and rel.endswith(".css"):
             return slim_css(rel)
         if not (rel.startswith("app/") and rel.endswith(".js")):
@@ -149,20 +146,6 @@ def worker_bundle(domains: tuple[str, ...]) -> bytes:
         return domains_module(domains, source) if rel == DOMAINS_MODULE else source
 
     return bundle(read, a.url).encode()
-
-
-@cache
-def served_bundle(domains: tuple[str, ...]) -> bytes:
-    """The worker's bundle as phones receive it: esbuild's when ``web/prebuilt/`` holds a
-    current one for this set (:mod:`.prebuild`: the field roles' sets), else the modules
-    joined here (:func:`worker_bundle`) and minified (:mod:`.slim`)."""
-    from server.app_shell.prebuild import prebuilt  # it reads this module's assets()
-
-    built = prebuilt(domains)
-    if built is not None:
-        return built
-    return minified(worker_bundle(domains).decode(),
-                    f"the bundle of {','.join(domains) or 'core'}").encode()
 
 
 def _app_modules() -> list[Path]:

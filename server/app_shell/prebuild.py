@@ -30,9 +30,10 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from server.app_shell.assets import ROOT, STATIC, assets, slim_module
+from server.app_shell.assets import ROOT, STATIC, assets, slim_module, worker_bundle
 from server.app_shell.bundle import ENTRY, IMPORT_META_URL
 from server.app_shell.domain_sets import DOMAINS_MODULE, bundle_rel, domains_module, role_domains
+from server.app_shell.slim import minified
 
 PREBUILT = ROOT / "web" / "prebuilt"
 MANIFEST = PREBUILT / "manifest.json"
@@ -123,6 +124,19 @@ def prebuilt(domains: tuple[str, ...]) -> bytes | None:
                     " serving the server's own bundle", name)
         return None
     return path.read_bytes()
+
+
+@cache
+def served_bundle(domains: tuple[str, ...]) -> bytes:
+    """The worker's bundle as phones receive it: esbuild's when ``web/prebuilt/`` holds a
+    current one for this set (:func:`prebuilt`: the field roles' sets), else the modules
+    joined here (:func:`worker_bundle`) and minified (:mod:`.slim`)."""
+    built = prebuilt(domains)
+    if built is not None:
+        return built
+    return minified(worker_bundle(domains).decode(),
+                    f"the bundle of {','.join(domains) or 'core'}").encode()
+
 
 
 def _esbuild(tree: Path) -> bytes:

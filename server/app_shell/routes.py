@@ -25,8 +25,9 @@ from litestar.response import File
 from markupsafe import Markup
 
 from server.app_shell.assets import SHELL_TEMPLATE, Assets, assets, catalog_json, read_static
-from server.app_shell.domain_sets import carried, normalise, role_domains
+from server.app_shell.domain_sets import carried, domains_of, normalise, role_domains
 from server.app_shell.encoding import COMPRESSIBLE, compressed
+from server.app_shell.prebuild import served_bundle
 from server.lib.headers import CSP
 from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext
 from sync import SCHEMA_VERSION
@@ -188,7 +189,8 @@ async def hashed_asset(request: Request[Any, Any, Any], digest: FromPath[str],
         # an old or unknown hash: never serve other content under it (caches keep it forever)
         raise NotFoundException()
     media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
-    body = assets().module_body(rel)
+    domains = domains_of(rel)
+    body = served_bundle(domains) if domains is not None else assets().module_body(rel)
     if body is None and media_type.startswith(COMPRESSIBLE):
         body = read_static(path)  # a vendored library: compressed like the app's own files
     if body is not None:  # an app module or stylesheet, as phones download it (slim.py)

@@ -115,8 +115,9 @@ def test_every_served_module_and_bundle_is_minified_and_still_parses(tmp_path: P
     import brotli
     import minify
 
-    from server.app_shell.assets import served_bundle, served_module, slim_module, worker_bundle
+    from server.app_shell.assets import served_module, slim_module, worker_bundle
     from server.app_shell.domain_sets import phone_domains, role_domains
+    from server.app_shell.prebuild import served_bundle
     from server.app_shell.slim import minified, minify_js
 
     checks: list[tuple[str, str, str]] = []

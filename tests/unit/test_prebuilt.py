@@ -12,9 +12,16 @@ from pathlib import Path
 import pytest
 
 from server.app_shell import prebuild
-from server.app_shell.assets import catalog_json, served_bundle, worker_bundle
+from server.app_shell.assets import catalog_json, worker_bundle
 from server.app_shell.domain_sets import phone_domains, role_domains
-from server.app_shell.prebuild import MANIFEST, PREBUILT, bundle_name, digest, field_sets
+from server.app_shell.prebuild import (
+    MANIFEST,
+    PREBUILT,
+    bundle_name,
+    digest,
+    field_sets,
+    served_bundle,
+)
 from server.app_shell.routes import worker_script
 
 ROOT = Path(__file__).resolve().parents[2]
