@@ -220,7 +220,8 @@ async def to_revoke(request: Request[Any, Any, Any]) -> Template:
 async def conflicts_list(request: Request[Any, Any, Any]) -> Template:
     filters = filters_from(request.query_params, ConflictFilters)
     context = await review_queries.conflicts_page(me(request), filters, stream="cards",
-                                                  path=CONFLICTS)
+                                                  path=CONFLICTS,
+                                                  detail="/office/conflicts")
     name = "office/review/_conflicts_results.html" if is_fragment(request) \
         else "office/review/conflicts.html"
     return Template(name, context={**context, "heading": lazy("Card conflicts")},

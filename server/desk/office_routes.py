@@ -128,7 +128,8 @@ async def handover_show(request: Request[Any, Any, Any], handover_id: FromPath[U
 async def conflicts_list(request: Request[Any, Any, Any]) -> Template:
     filters = filters_from(request.query_params, ConflictFilters)
     context = await review_queries.conflicts_page(me(request), filters, stream="desk",
-                                                  path=CONFLICTS)
+                                                  path=CONFLICTS,
+                                                  detail="/office/conflicts")
     name = "office/review/_conflicts_results.html" if is_fragment(request) \
         else "office/review/conflicts.html"
     return Template(name, context={**context, "heading": lazy("Front-desk conflicts")},

@@ -194,10 +194,13 @@ def _kinds() -> dict[str, str]:
 
 
 async def conflicts_page(user: CurrentUser, f: ConflictFilters, stream: str = "",
-                         path: str = "/office/conflicts") -> dict[str, Any]:
+                         path: str = "/office/conflicts",
+                         detail: str = "") -> dict[str, Any]:
+    """A list of conflicts at ``path``; each opens at ``detail``/<id> (default: ``path``'s own
+    detail route — a domain without one names the review console's, /office/conflicts)."""
     return {"page": await list_conflicts(user, f, stream), "filters": f,
             "sites": await sites_of(user), "kinds": _kinds(),
-            "statuses": CONFLICT_STATUS_LABELS, "path": path,
+            "statuses": CONFLICT_STATUS_LABELS, "path": path, "detail": detail or path,
             "query": lambda **kw: query_string(f, **kw)}
 
 

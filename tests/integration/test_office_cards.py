@@ -319,6 +319,8 @@ async def test_issued_while_lost_is_resolved_by_lifting_the_blacklist(client: An
         "issued"
     listed = await client.get("/office/cards/conflicts?status=all")
     assert "issued_while_lost" in listed.text or "blacklist" in listed.text.lower()
+    # each opens on the review console's conflict page (cards have no detail page of their own)
+    assert f'href="/office/conflicts/{conflict["id"]}"' in listed.text
 
 
 async def test_double_issue_and_quota_exceeded_read_side_by_side(client: Any,
