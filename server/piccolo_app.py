@@ -19,6 +19,7 @@ from server.sync.tables import (
     BlobUpload,
     Conflict,
     Rejection,
+    Review,
     SpaceVersion,
     SyncClient,
 )
@@ -34,7 +35,8 @@ APP_CONFIG = AppConfig(
         *CARD_TABLES, *DOOR_TABLES,
         *REPAIR_TABLES,
         *DESK_TABLES,
-        SpaceVersion, SyncClient, AuditEntry, Conflict, Rejection, Blob, BlobUpload, BlobRef,
+        SpaceVersion, SyncClient, AuditEntry, Conflict, Review, Rejection,
+        Blob, BlobUpload, BlobRef,
     ],
     migration_dependencies=[],
     commands=[],

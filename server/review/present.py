@@ -19,11 +19,13 @@ from server.lib.queries import local_time
 from sync.domains import default_registry
 from sync.kit.fields import Field
 from sync.kit.records import RecordType
+from sync.kit.reviews import STATES as REVIEW_STATES
 
 # fields of the engine's own records (audit, conflicts), labelled here once
 ENGINE_LABELS = {
     "status": "Status", "resolution": "Resolution", "resolution_note": "Note",
     "resolved_by": "Resolved by", "resolved_at": "Resolved at", "deleted": "Deleted",
+    "review": "Review", "review_comment": "Review comment",
 }
 
 
@@ -56,6 +58,8 @@ def display_value(record: str, name: str, value: Any, names: Mapping[str, str]) 
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     f = declared(record, name)
+    if f is None and name == "review":
+        return _(REVIEW_STATES.get(str(value), str(value)))
     if f is None and name in ("resolved_by",):
         return names.get(str(value), str(value))
     if f is None:

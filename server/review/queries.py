@@ -144,7 +144,7 @@ async def record_rows(record_type: str, ids: list[str]) -> dict[str, dict[str, A
 
 async def record_page(user: CurrentUser, record_type: str, record_id: str) -> dict[str, Any]:
     """Any declared record the person may read (else 404): its fields and its history."""
-    if record_type not in TABLES or record_type == "conflict":
+    if record_type not in TABLES or record_type in ("conflict", "review"):
         raise NotFound(_("Not found."))
     found = (await record_rows(record_type, [require_id(record_id)])).get(record_id)
     if found is None or found["space"] not in readable(user):

@@ -83,12 +83,5 @@ async def rejection_resolve(request: Request[Any, Any, Any], rejection_id: FromP
                  "office/review/rejection.html", "/office/sync/rejections/{id}?saved=1")
 
 
-@get("/office/records/{record_type:str}/{record_id:uuid}", **OFFICE)
-async def record_show(request: Request[Any, Any, Any], record_type: FromPath[str],
-                      record_id: FromPath[UUID]) -> Template:
-    return Template("office/review/record.html", context=await queries.record_page(
-        me(request), record_type, str(record_id)))
-
-
 routes = [conflicts_list, conflict_show, conflict_resolve, rejections_list, rejection_show,
-          rejection_resolve, record_show]
+          rejection_resolve]

@@ -22,6 +22,7 @@ OFFICE_ACTION_LABELS = {
     "office.reactivate": lazy("Reactivated by the office"),
     "office.conflict.resolve": lazy("Conflict resolved by the office"),
     "office.rejection.resolve": lazy("Rejection resolved by the office"),
+    "office.review.mark": lazy("Reviewed by the office"),
     # written by releases before the office wrote through the mutations
     "office.key.register": lazy("Key registered by the office"),
     "office.key.update": lazy("Key edited by the office"),
@@ -37,9 +38,18 @@ class ConflictFilters(msgspec.Struct, kw_only=True):
     page: int = 1
 
 
+class ReviewFilters(msgspec.Struct, kw_only=True):
+    """The review list: one record type's records, by site and review state."""
+
+    type: str = ""
+    site: str = ""
+    state: str = ""  # "" any | unreviewed | approved | has_issues | rejected
+    page: int = 1
+
+
 class NoteForm(msgspec.Struct, kw_only=True):
     note: str = ""
 
 
 __all__ = ["CONFLICT_STATUS_LABELS", "OFFICE_ACTION_LABELS", "RESOLUTION_LABELS",
-           "ConflictFilters", "NoteForm", "filters_from", "query_string"]
+           "ConflictFilters", "NoteForm", "ReviewFilters", "filters_from", "query_string"]

@@ -57,8 +57,10 @@ class RecordTable(NamedTuple):
 
 
 # Tables whose storage differs from the default: conflicts are written by the engine's
-# conflict rows, never as pushed records, and have no updated_at.
-_STORAGE = {"conflict": {"has_updated_at": False, "writable": False}}
+# conflict rows and reviews by the office (server/review/marks.py), never as pushed records,
+# and have no updated_at.
+_STORAGE = {"conflict": {"has_updated_at": False, "writable": False},
+            "review": {"has_updated_at": False, "writable": False}}
 
 
 def table_for(t: RecordType) -> RecordTable:

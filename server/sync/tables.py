@@ -74,6 +74,22 @@ class Conflict(Table, tablename="sync_conflict"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Review(Table, tablename="sync_review"):
+    """The office's review of one synced record (sync/kit/reviews.py): pulled by the phones
+    of the record's space, its author's inbox shows it."""
+
+    id = UUID(primary_key=True)
+    space = Varchar(length=60, index=True)
+    version = BigInt(default=0, index=True)
+    record_type = Varchar(length=40)
+    record_id = UUID()
+    state = Varchar(length=20)
+    comment = Text(default="")
+    staff_ids = JSON(default="[]")  # the record's author(s): their phones show it
+    reviewed_by = UUID()
+    reviewed_at = Timestamptz()
+
+
 class Rejection(Table, tablename="sync_rejection"):
     """A mutation that can never apply. It advanced ``last_mutation_id``; the next pull
     returns it to its client with the reason."""

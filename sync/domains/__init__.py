@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from sync.kit.conflicts import CONFLICT
+from sync.kit.reviews import REVIEW
 from sync.registry import Registry
 
 DOMAINS: tuple[str, ...] = (
@@ -23,7 +24,7 @@ DOMAINS: tuple[str, ...] = (
 
 def build_registry(domains: tuple[str, ...] = DOMAINS) -> Registry:
     registry = Registry()
-    registry.declare([CONFLICT])
+    registry.declare([CONFLICT, REVIEW])
     for name in domains:
         module = importlib.import_module(name)
         registry.declare(module.RECORDS)
