@@ -33,6 +33,7 @@ from server.lib.errors import CaretakerError, NotAuthenticated
 from server.lib.headers import response_headers
 from server.lib.i18n import HTML_LANG, LANGUAGES, current_language, gettext, lazy
 from server.lib.pages import home_path, signed_in, user_of
+from server.review.marks import FILTER_STATES
 from server.review.present import PRESENTERS
 from server.settings import Settings, load_settings
 from sync.streams import ROLE_LABELS
@@ -159,6 +160,7 @@ def _jinja_env() -> Environment:
         html_lang=lambda: HTML_LANG.get(current_language.get(), "zh-Hant"),
         role_label=lambda role: gettext(ROLE_LABELS.get(str(role), str(role))),
         reference_nav=_reference_nav,
+        REVIEW_FILTERS=FILTER_STATES,
     )
     return env
 
