@@ -1,4 +1,4 @@
-"""The ``caretaker`` command: run, migrate, demo, createadmin, bench."""
+"""The ``caretaker`` command: run, migrate, demo, createadmin, bench, bench-office."""
 
 from __future__ import annotations
 
@@ -119,6 +119,13 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     return bench_main(db=args.db, json_path=args.json, quick=args.quick)
 
 
+def cmd_bench_office(settings: Settings, args: argparse.Namespace) -> int:
+    from server.bench_office import main as bench_office_main
+
+    return bench_office_main(db=args.db, records=args.records, json_path=args.json,
+                             quick=args.quick)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="caretaker", description="Caretaker field log")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -139,6 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--json", default=None, help="write the figures to this JSON file")
     bench.add_argument("--quick", action="store_true", help="smaller sizes (for CI)")
     bench.set_defaults(func=cmd_bench)
+    office = sub.add_parser("bench-office", help="office page timings against a year of "
+                            "generated records")
+    office.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    office.add_argument("--records", type=int, default=None,
+                        help="records to generate (default 1,000,000; --quick: 50,000)")
+    office.add_argument("--json", default=None, help="write the figures to this JSON file")
+    office.add_argument("--quick", action="store_true", help="fewer records and runs")
+    office.set_defaults(func=cmd_bench_office)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

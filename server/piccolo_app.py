@@ -10,6 +10,7 @@ from server.cards.tables import TABLES as CARD_TABLES
 from server.desk.tables import TABLES as DESK_TABLES
 from server.estate.tables import Building, Resident, Site, Unit
 from server.keys.tables import KeyLoan, KeyTag
+from server.office.tables import TABLES as OFFICE_TABLES
 from server.patrol.tables import TABLES as PATROL_TABLES
 from server.repairs.tables import TABLES as REPAIR_TABLES
 from server.sync.tables import (
@@ -35,6 +36,7 @@ APP_CONFIG = AppConfig(
         *CARD_TABLES, *DOOR_TABLES,
         *REPAIR_TABLES,
         *DESK_TABLES,
+        *OFFICE_TABLES,
         SpaceVersion, SyncClient, AuditEntry, Conflict, Review, Rejection,
         Blob, BlobUpload, BlobRef,
     ],

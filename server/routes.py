@@ -12,10 +12,11 @@ def all_routes() -> list[Any]:
     from server.domains import register_presenters
     from server.domains import routes as domain_routes
     from server.office.routes import routes as office_routes
+    from server.report.routes import routes as report_routes
     from server.review.mark_routes import routes as mark_routes
     from server.review.routes import routes as review_routes
     from server.sync.routes import routes as sync_routes
 
     register_presenters()
     return [*domain_routes(), *staff_routes, *office_routes, *review_routes, *mark_routes,
-            *app_shell_routes, *sync_routes]
+            *report_routes, *app_shell_routes, *sync_routes]

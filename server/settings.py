@@ -59,6 +59,11 @@ SETTINGS: tuple[Setting, ...] = (
             "the hour (HH:MM, the estate's time) after which a visitor still inside is an "
             "exception for the office (a visitor not signed out by the cut-off of the day "
             "they came)"),
+    Setting("CARETAKER_STALE_SYNC_HOURS", "4",
+            "a phone not synced for more than this many hours while its person is on shift "
+            "is an exception on the office home (on shift: a patrol round of theirs whose "
+            "window includes now, the incoming person of their site's latest handover of "
+            "the last 12 hours, or a repair job of theirs today)"),
     Setting("CARETAKER_LANGUAGE", "zh_Hant", "default UI language: `zh_Hant` or `en`"),
     Setting("CARETAKER_LOG_LEVEL", "INFO", "log level"),
 )
@@ -102,6 +107,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str
     patrol_plan_seconds: int
     visitor_cutoff: str
+    stale_sync_hours: int
     log_level: str
 
     @property
@@ -189,5 +195,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         patrol_plan_seconds=_int(
             "CARETAKER_PATROL_PLAN_SECONDS", get["CARETAKER_PATROL_PLAN_SECONDS"], 0),
         visitor_cutoff=_clock("CARETAKER_VISITOR_CUTOFF", get["CARETAKER_VISITOR_CUTOFF"]),
+        stale_sync_hours=_int(
+            "CARETAKER_STALE_SYNC_HOURS", get["CARETAKER_STALE_SYNC_HOURS"], 1),
         log_level=get["CARETAKER_LOG_LEVEL"].upper(),
     )

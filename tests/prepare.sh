@@ -22,6 +22,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
 
+# The monthly report's PDF (WeasyPrint) lays text out with Pango and needs a font with
+# Chinese characters, whether or not Chromium was already there.
+if [ -z "$(fc-list :lang=zh 2>/dev/null)" ] \
+   || ! .venv/bin/python -c "import weasyprint" >/dev/null 2>&1; then
+  echo "prepare: installing Pango and the Noto CJK fonts for the report's PDF"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpangoft2-1.0-0 fontconfig \
+    fonts-noto-cjk >/dev/null
+fi
+
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   echo "prepare: starting PostgreSQL"
   if [ -d /etc/postgresql ]; then

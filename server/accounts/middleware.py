@@ -1,5 +1,6 @@
 """Resolves who is asking on every HTTP request: an office session cookie for pages, a
-device bearer token for ``/api``. Sets ``scope["user"]`` (a CurrentUser or None) and the
+device bearer token for ``/api`` (with what the phone reports about itself:
+:mod:`server.accounts.device_reports`). Sets ``scope["user"]`` (a CurrentUser or None) and the
 request's language.
 
 It also binds the CSRF token to the session: for a signed-in person, the CSRF cookie the
@@ -15,7 +16,7 @@ import hashlib
 from litestar.middleware.csrf import generate_csrf_hash
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.accounts import service
+from server.accounts import device_reports, service
 from server.lib.i18n import current_language, pick_language
 
 SESSION_COOKIE = "caretaker_session"
@@ -72,7 +73,9 @@ class IdentityMiddleware:
         if path.startswith("/api/"):
             auth = headers.get("authorization", "")
             if auth[:7].lower() == "bearer " and auth[7:].strip():
-                user = await service.user_for_device_token(auth[7:].strip())
+                report = device_reports.parse(headers.get(device_reports.APP_VERSION_HEADER),
+                                              headers.get(device_reports.PENDING_HEADER))
+                user = await service.user_for_device_token(auth[7:].strip(), report)
         elif not path.startswith(PUBLIC_ASSETS):
             token = cookies.get(SESSION_COOKIE)
             if token:

@@ -6,8 +6,10 @@ import secrets
 import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from server.accounts import auth_cache
+from server.accounts import auth_cache, device_reports
+from server.accounts.device_reports import Report, Stored
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Device, SignInFailure, Staff, StaffSite, WebSession
 from server.estate.tables import Site
@@ -156,21 +158,26 @@ async def register_device(settings: Settings, staff: dict, client_id: uuid.UUID,
     return token, str(device.id)
 
 
-async def user_for_device_token(token: str) -> CurrentUser | None:
+async def user_for_device_token(token: str, report: Report | None = None
+                                ) -> CurrentUser | None:
     """The person behind a phone's bearer token: run on every ``/api`` request, so kept
     cheap — a per-process cache of a few seconds (:mod:`server.accounts.auth_cache`;
     another worker process may accept a just-revoked device for up to its TTL), one query
     for device + staff, one for the sites, and ``last_seen_at`` written at most once a
-    minute."""
+    minute. The phone's ``report`` (:mod:`server.accounts.device_reports`) goes into that
+    write, and into one of its own only when it changed."""
     hashed = token_hash(token)
     key = "d:" + hashed
     cached = auth_cache.get(key)
     if cached is not None:
+        if report is not None and cached.device_id is not None:
+            await _note_report(cached.device_id, report)
         return cached
     since = auth_cache.generation()
     row = await Device.select(
         Device.id, Device.client_id, Device.expires_at, Device.revoked_at,
-        Device.last_seen_at, *Device.staff.all_columns(),
+        Device.last_seen_at, Device.app_version, Device.pending_count,
+        *Device.staff.all_columns(),
     ).where(Device.token_hash == hashed).first()
     moment = now()
     if row is None or row["revoked_at"] is not None or row["expires_at"] < moment:
@@ -178,13 +185,38 @@ async def user_for_device_token(token: str) -> CurrentUser | None:
     staff = {k.removeprefix("staff."): v for k, v in row.items() if k.startswith("staff.")}
     if not staff.get("active"):
         return None
+    device_id = str(row["id"])
     seen = row["last_seen_at"]
-    if seen is None or moment - seen >= LAST_SEEN_EVERY:
-        await Device.update({Device.last_seen_at: moment}).where(Device.id == row["id"])
-    user = await _user_from_staff(staff, device_id=str(row["id"]),
+    due = seen is None or moment - seen >= LAST_SEEN_EVERY
+    change = device_reports.changes(
+        report, Stored(row["app_version"], row["pending_count"]), moment, refresh=due)
+    if due or change:
+        await _write_seen(device_id, moment, change)
+    user = await _user_from_staff(staff, device_id=device_id,
                                   client_id=str(row["client_id"]))
     auth_cache.put(key, user, row["expires_at"], since)
     return user
+
+
+async def _note_report(device_id: str, report: Report) -> None:
+    """A report on a request whose token was cached: one primary-key read, and a write only
+    if the report differs from what the row holds."""
+    row = await Device.select(Device.app_version, Device.pending_count).where(
+        Device.id == device_id).first()
+    if row is None:
+        return
+    moment = now()
+    change = device_reports.changes(
+        report, Stored(row["app_version"], row["pending_count"]), moment, refresh=False)
+    if change:
+        await _write_seen(device_id, moment, change)
+
+
+async def _write_seen(device_id: str, moment: datetime, change: dict[str, Any]) -> None:
+    """One write: the device was seen now, with what it reported."""
+    values = {Device.last_seen_at: moment,
+              **{getattr(Device, name): value for name, value in change.items()}}
+    await Device.update(values).where(Device.id == device_id)
 
 
 async def revoke_device(device_id: str, by: CurrentUser) -> None:

@@ -1,6 +1,7 @@
 """Office pages for staff accounts (administrators only: the list, forms and deactivation
 are :mod:`server.accounts.staff_list` on :mod:`server.refdata`; the password reset is here)
-and phones (devices: administrators, and supervisors for the staff of their own sites)."""
+and phones (devices: administrators, and supervisors for the staff of their own sites; the
+list exports as CSV or XLSX with its filters)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from server.accounts import staff_service
 from server.accounts.staff_list import LISTS, STAFF_LIST, set_password
@@ -41,6 +42,18 @@ async def devices_index(request: Request[Any, Any, Any], site: FromQuery[str] = 
                    await staff_service.list_devices(me(request), site, staff, page))
 
 
+@get("/office/devices/export.csv", guards=[office_staff], include_in_schema=False)
+async def devices_csv(request: Request[Any, Any, Any], site: FromQuery[str] = "",
+                      staff: FromQuery[str] = "") -> Stream:
+    return await staff_service.export_devices(me(request), site, staff, "csv")
+
+
+@get("/office/devices/export.xlsx", guards=[office_staff], include_in_schema=False)
+async def devices_xlsx(request: Request[Any, Any, Any], site: FromQuery[str] = "",
+                       staff: FromQuery[str] = "") -> Stream:
+    return await staff_service.export_devices(me(request), site, staff, "xlsx")
+
+
 @post("/office/devices/{device_id:str}/revoke", guards=[office_staff],
       include_in_schema=False)
 async def device_revoke(request: Request[Any, Any, Any],
@@ -50,4 +63,4 @@ async def device_revoke(request: Request[Any, Any, Any],
 
 
 routes = [*(handler for lst in LISTS for handler in routes_for(lst)), staff_password,
-          devices_index, device_revoke]
+          devices_index, devices_csv, devices_xlsx, device_revoke]

@@ -7,6 +7,7 @@ from piccolo.columns import (
     UUID,
     Boolean,
     ForeignKey,
+    Integer,
     Timestamptz,
     Varchar,
 )
@@ -55,7 +56,10 @@ class WebSession(Table, tablename="web_session"):
 
 
 class Device(Table, tablename="device"):
-    """A registered phone. Its bearer token is stored hashed; the office can revoke it."""
+    """A registered phone. Its bearer token is stored hashed; the office can revoke it.
+    What it last reported on a sync request (:mod:`server.accounts.device_reports`): the
+    build of its app and how many of its mutations were waiting, with when (``None``:
+    never reported — an older app)."""
 
     id = UUID(primary_key=True)
     client_id = UUID(unique=True)
@@ -67,6 +71,9 @@ class Device(Table, tablename="device"):
     last_seen_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
     revoked_by = UUID(null=True, default=None)
+    app_version = Varchar(length=40, default="")
+    pending_count = Integer(null=True, default=None)
+    reported_at = Timestamptz(null=True, default=None)
 
 
 class SignInFailure(Table, tablename="sign_in_failure"):

@@ -164,13 +164,15 @@ def domains_module(domains: tuple[str, ...], source: str) -> str:
 @cache
 def carried(domains: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """(record types, mutations) the kit of a worker carrying ``domains`` declares: the
-    estate's records and conflicts (every phone's), each carried domain's records, and the
-    mutations whose rules the carried modules hold — a desk's worker does not carry the
-    declarations of patrol or of the technician's visit mutations (a smaller /sw.js)."""
+    estate's records, conflicts and the office's reviews (every phone's), each carried
+    domain's records, and the mutations whose rules the carried modules hold — a desk's
+    worker does not carry the declarations of patrol or of the technician's visit mutations
+    (a smaller /sw.js)."""
     from sync.domains import estate
     from sync.kit.conflicts import CONFLICT
+    from sync.kit.reviews import REVIEW
 
-    records = {CONFLICT.name, *(t.name for t in estate.RECORDS)}
+    records = {CONFLICT.name, REVIEW.name, *(t.name for t in estate.RECORDS)}
     mutations: set[str] = set()
     for phone in domains:
         records |= {t.name for t in _module(phone_modules()[phone]).RECORDS}

@@ -1,24 +1,18 @@
-"""The card register as a spreadsheet: every card matching the list's search and filters (no
-paging), as CSV (UTF-8 with a BOM, so Excel opens Chinese text) or XLSX. Scoped to the
-user's sites like the list; text a spreadsheet would run as a formula is kept as text."""
+"""The card register as a spreadsheet: the register's own export columns (more than its
+table shows: the chip UID, the holder's relation to the unit, the door system's receipt,
+notes) and their texts. The register exports like every reference-data list
+(:mod:`server.refdata.exports`: every card of its search and filters, a batch at a time, as
+CSV or XLSX); :class:`server.cards.lists.CardList` hands these to it."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Mapping
 from typing import Any
 
-from server.accounts.schemas import CurrentUser
 from server.cards import queries
-from server.cards.lists import CARD_LIST
 from server.cards.tables import Card
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
-from server.lib.queries import local_time, now, plain
-from server.lib.spreadsheets import safe_cell
-from server.lib.timezone import estate_zone
-from server.refdata.common import clean
+from server.lib.queries import local_time
 from sync.domains.cards.records import STATUSES, TECHNOLOGIES
 from sync.domains.estate import RELATIONS
 
@@ -30,22 +24,11 @@ HEADERS = (
     ("valid", lazy("Valid until")), ("blacklisted", lazy("Blacklisted at")),
     ("taken", lazy("Taken by the door system")), ("notes", lazy("Notes")),
 )
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXTRA = (Card.uid, Card.notes)  # read for the export besides the register's columns
 
 
-async def rows(user: CurrentUser, params: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The register's rows for the list's search and filters (as the page reads them)."""
-    lst = CARD_LIST
-    lst.check_reader(user)
-    q = clean(params.get("q", ""))
-    filters = {f.name: str(params.get(f.name, "") or f.default) for f in lst.filters}
-    where = lst.where(user, q, filters)
-    if where is False:
-        return []
-    select = Card.select(*lst.selected(), Card.uid, Card.notes)
-    for path in lst.order:
-        select = select.order_by(lst.column(path))
-    found = [plain(r) for r in await (select.where(where) if where is not None else select)]
+async def rows(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A batch of the register's rows as the sheet shows them."""
     issues = await queries.issues_by_id(r["issue"] for r in found)
     for r in found:
         issue = issues.get(str(r["issue"])) if r.get("issue") else None
@@ -59,34 +42,3 @@ async def rows(user: CurrentUser, params: Mapping[str, str]) -> list[dict[str, A
         r["blacklisted"] = local_time(r["blacklisted_at"])
         r["taken"] = local_time(r["door_taken_at"])
     return found
-
-
-def table(found: list[dict[str, Any]]) -> list[list[Any]]:
-    out: list[list[Any]] = [[_(label) for _k, label in HEADERS]]
-    out += [[safe_cell("" if r.get(k) is None else str(r.get(k))) for k, _l in HEADERS]
-            for r in found]
-    return out
-
-
-def _stamp() -> str:
-    return f"ic-cards-{now().astimezone(estate_zone()):%Y%m%d-%H%M}"
-
-
-async def as_csv(user: CurrentUser, params: Mapping[str, str]) -> tuple[str, bytes]:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in table(await rows(user, params)):
-        writer.writerow(row)
-    return f"{_stamp()}.csv", ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-async def as_xlsx(user: CurrentUser, params: Mapping[str, str]) -> tuple[str, bytes]:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_("IC cards")[:31])
-    for row in table(await rows(user, params)):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return f"{_stamp()}.xlsx", out.getvalue()

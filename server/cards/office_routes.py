@@ -1,5 +1,5 @@
-"""The office's card pages: the register (the generic list: :mod:`server.cards.lists`) with
-its CSV/XLSX export and stock import, a card's actions (report lost, return, revoke, lift
+"""The office's card pages: the register (the generic list: :mod:`server.cards.lists`, with
+its CSV/XLSX export) and stock import, a card's actions (report lost, return, revoke, lift
 the blacklist), issuing a card, an issue with its receipt, a unit's cards and quota, stock
 levels per batch, monthly figures, the cards of residents who moved out, card conflicts,
 and the set-up lists (zones, policies, unit quotas). Every page is for the office
@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from server.cards import exports, figures, imports, issue_service, queries, service
+from server.cards import figures, imports, issue_service, queries, service
 from server.cards.lists import LISTS
 from server.cards.schemas import LostForm, ReasonForm, ReturnForm, issue_form
 from server.lib.filters import filters_from
@@ -46,11 +46,6 @@ def _q(request: Request[Any, Any, Any], name: str) -> str:
     return str(request.query_params.get(name, "") or "")
 
 
-def _download(name: str, body: bytes, media_type: str) -> Response[bytes]:
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
-
-
 def _after(outcome: Outcome, template: str, location: str) -> Template | Redirect:
     if outcome.errors:
         return Template(template, status_code=400,
@@ -65,19 +60,7 @@ def _card_after(outcome: Outcome, location: str) -> Template | Redirect:
     return Redirect(location.format(id=outcome.id), status_code=303)
 
 
-# --- the register's exports and the stock import -------------------------------------------
-
-@get("/office/cards/export.csv", **OFFICE)
-async def export_csv(request: Request[Any, Any, Any]) -> Response[bytes]:
-    name, body = await exports.as_csv(me(request), dict(request.query_params))
-    return _download(name, body, "text/csv; charset=utf-8")
-
-
-@get("/office/cards/export.xlsx", **OFFICE)
-async def export_xlsx(request: Request[Any, Any, Any]) -> Response[bytes]:
-    name, body = await exports.as_xlsx(me(request), dict(request.query_params))
-    return _download(name, body, exports.XLSX_TYPE)
-
+# --- the stock import ----------------------------------------------------------------------
 
 @get("/office/cards/import", **OFFICE)
 async def import_page(request: Request[Any, Any, Any]) -> Template:
@@ -239,7 +222,7 @@ async def conflict_lift(request: Request[Any, Any, Any], conflict_id: FromPath[U
 
 routes = [
     # static paths before the register's /office/cards/{id}
-    export_csv, export_xlsx, import_page, import_run, issue_new, issue_create, issue_show,
+    import_page, import_run, issue_new, issue_create, issue_show,
     card_lost, card_return, card_revoke, card_lift, units, unit_show, stock, monthly,
     to_revoke, conflicts_list, conflict_lift,
     *(handler for lst in LISTS for handler in routes_for(lst)),

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from server.accounts.tables import Staff, StaffSite
 from server.cards.tables import Card, CardIssue, CardPolicy, CardQuota, CardZone
-from server.demo import cards_history
+from server.demo import cards_history, desk, roster
 from server.demo.cards_history import SiteCards, bulk
 from server.estate.tables import Building, Resident, Site, Unit
+from server.lib.timezone import estate_zone
 from server.sync.spaces import space_of
 from server.sync.tables import Blob, BlobUpload, Conflict
 
@@ -31,7 +32,8 @@ POLICIES = ((4, 730, 50.0, 100.0), (3, 730, 80.0, 150.0))
 # per site: (technology, cards, days before now the batch was delivered)
 BATCHES = ((("ic", 900, 760), ("ic", 500, 480), ("cpu", 300, 200)),
            (("ic", 600, 760), ("ic", 300, 400)))
-# the front-desk person of the second site (no password: an administrator may give one)
+# the front-desk person of the second site (no password: an administrator may give one); the
+# night desks come with them (the desk on duty hands the cards over)
 SECOND_DESK = ("jht-desk", "周詠詩")
 
 
@@ -78,7 +80,15 @@ async def load(seed: int, sites: Sequence[Site], buildings: Sequence[Building],
                    password_hash="", role="front_desk")
     await Staff.insert(second)
     await StaffSite.insert(StaffSite(id=_id(rng), staff=second.id, site=sites[1].id))
-    desks = [[str(by_name["desk"].id), str(by_name["office"].id)], [str(second.id)]]
+    ids = {**{name: str(s.id) for name, s in by_name.items()}, SECOND_DESK[0]: str(second.id),
+           **await desk.night_desks(random.Random(seed * 43 + 14), sites)}
+    zone = estate_zone()
+    off_day = roster.off_day(now.astimezone(zone).date())
+
+    def on_duty(n: int) -> Callable[[datetime], str]:
+        """Who is at site ``n``'s desk at a moment (:mod:`server.demo.roster`)."""
+        return lambda at: ids[roster.desk_at(n, at, zone, off_day)]
+
     policies, zones, quotas = [], [], []
     setups = []
     for n, site in enumerate(sites):
@@ -96,7 +106,7 @@ async def load(seed: int, sites: Sequence[Site], buildings: Sequence[Building],
         site_units = [u for u in units if str(u.site) == str(site.id)]
         sc = SiteCards(site_id=site.id, code=str(site.code), space=space, quota=quota,
                        validity=validity, fee=fee, deposit=deposit, zones=codes,
-                       desks=desks[n], units=site_units)
+                       desk_at=on_duty(n), units=site_units)
         for u in rng.sample(site_units, 2):
             sc.quotas[str(u.id)] = quota + 2
             quotas.append(CardQuota(id=_id(rng), site=site.id, unit=u.id, quota=quota + 2,

@@ -18,9 +18,9 @@ import random
 import struct
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -28,6 +28,7 @@ from piccolo.columns import JSON
 
 from server.db import is_postgres
 from server.estate.tables import Resident, Unit
+from server.lib.timezone import estate_zone
 from server.sync.blobs import UPLOAD_NS
 from sync import hlc as hlc_mod
 
@@ -52,7 +53,7 @@ class SiteCards:
     fee: float
     deposit: float
     zones: list[str]
-    desks: list[str]
+    desk_at: Callable[[datetime], str]  # the staff id of the desk on duty at a moment
     units: Sequence[Unit]
     quotas: dict[str, int] = field(default_factory=dict)  # unit id -> its own quota
     cards: list[dict[str, Any]] = field(default_factory=list)
@@ -90,6 +91,7 @@ class History:
     def __init__(self, rng: random.Random, now: datetime,
                  people: dict[str, list[Resident]]) -> None:
         self.rng, self.now, self.people = rng, now, people
+        self.zone = estate_zone()
         self.issues: list[dict[str, Any]] = []
         self.conflicts: list[dict[str, Any]] = []
         self.images = images()
@@ -131,7 +133,7 @@ class History:
         if card is None:
             return None
         rng = self.rng
-        desk = rng.choice(sc.desks)
+        desk = sc.desk_at(at)
         if holder is None:
             holder = self._holder(unit, desk)
         sc.receipts += 1
@@ -211,16 +213,24 @@ class History:
         for unit in rng.sample(list(sc.units), EXPIRING):
             plans.append((now - timedelta(days=sc.validity - rng.uniform(3, 27)), unit))
         for at, unit in sorted(plans, key=lambda p: p[0]):
-            at = min(at, now - timedelta(hours=2))
+            at = self.daytime(min(at, now - timedelta(hours=2)))
             issue = self.issue(sc, unit, at)
             if issue is not None and at > now - timedelta(days=sc.validity - 30):
                 self._fate(sc, unit, issue)
+
+    def daytime(self, at: datetime) -> datetime:
+        """``at`` moved into its day's desk hours (09:00–21:00 local), and not later than
+        an hour ago: cards are handed over in the daytime."""
+        local = at.astimezone(self.zone)
+        if not 9 <= local.hour < 21:
+            at = local.replace(hour=9 + local.hour % 12).astimezone(UTC)
+        return at - timedelta(days=1) if at > self.now - timedelta(hours=1) else at
 
     def _fate(self, sc: SiteCards, unit: Unit, issue: dict[str, Any]) -> None:
         rng, now = self.rng, self.now
         roll = rng.random()
         at = issue["issued_at"] + (now - issue["issued_at"]) * rng.uniform(0.2, 0.9)
-        desk = rng.choice(sc.desks)
+        desk = sc.desk_at(at)
         holder = {k: issue[k] for k in ("resident", "holder_name", "relation", "id_type",
                                         "id_last4", "authorisation_blob",
                                         "owner_confirmation")}
@@ -244,15 +254,15 @@ class History:
         """Exactly one lost card the door system has not taken yet: reported just now."""
         self._cards = sc.cards
         issue = max(self._open(sc), key=lambda i: i["issued_at"])
-        self.end(issue, self.now - timedelta(minutes=PENDING_MINUTES), "lost",
-                 sc.desks[0], "住戶來電掛失", taken=False)
+        at = self.now - timedelta(minutes=PENDING_MINUTES)
+        self.end(issue, at, "lost", sc.desk_at(at), "住戶來電掛失", taken=False)
 
     def unregistered(self, sc: SiteCards) -> None:
         """A card the desk issued before the stock knew its number: its conflict open."""
         self._cards = sc.cards
         unit = next(u for u in sc.units if str(u.id) not in sc.quotas and not any(
             i["unit"] == u.id for i in self.issues))
-        at = self.now - timedelta(days=3, hours=2)
+        at = self.daytime(self.now - timedelta(days=3, hours=2))
         card = {**sc.cards[0], "id": self._id(), "number": f"{sc.code}-T0001", "uid": "",
                 "batch": "", "status": "in_stock", "registered": False,
                 "created_at": at, "updated_at": at}

@@ -1,13 +1,14 @@
 """The demo desk's goods-out passes, their gate checks and the shift handovers (the steps
 after the visitor register of :class:`server.demo.desk_history.Desk`), and :meth:`build`, the
-whole four weeks in order."""
+whole eight weeks in order."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from server.demo.desk_history import Desk, Phone, Row, SiteDesk
+from server.demo import roster
+from server.demo.desk_history import Desk, Row, SiteDesk
 from server.demo.desk_texts import (
     GOODS,
     HAND_CARRIED,
@@ -33,10 +34,25 @@ class DeskFlow(Desk):
         self.keys()
         for sd in setups:
             self.visitors(sd)
+            if sd.n == 0:
+                self.signed_out_twice(sd)
             self.goods_out(sd)
             self.handover(sd)
         order = {id(e): n for n, e in enumerate(self.events)}
         self.events.sort(key=lambda e: (e.at, order[id(e)]))
+
+    def signed_out_twice(self, sd: SiteDesk) -> None:
+        """A visitor the desk signed out four days ago, signed out again at the gate by the
+        guard, whose phone was offline (``signed_out_twice``: the office settles it)."""
+        day = self.today - timedelta(days=4)
+        start, end = self.local(day, 10), self.local(day, 18)
+        r = next(r for r in sd.visitors if start <= r["time_in"] and r["time_out"] is not None
+                 and r["time_out"] < end and r["out_by"] != roster.guard_at(sd.n, end, self.zone))
+        at = (r["time_out"] + timedelta(minutes=self.rng.uniform(2, 6))).replace(microsecond=0)
+        guard = self.guard_at(sd, at)
+        assert guard is not None
+        self.emit(at, guard, "visitor.sign_out", {"visitor_id": r["visitor_id"],
+                                                  "time_out": iso(at)}, offline=35)
 
     # --- goods-out passes -------------------------------------------------------------------
 
@@ -112,7 +128,9 @@ class DeskFlow(Desk):
             microsecond=0)
         if at > min(p["valid"], self.now):
             return  # not taken out yet
-        guard: Phone = self.guard_at(sd, at)
+        guard = self.guard_at(sd, at)
+        if guard is None:
+            return  # on the quiet phone: not known yet
         args = {"check_id": self.uuid7(at), "site_id": sd.site_id, "pass_id": p["pass_id"],
                 "number": p["number"], "code": p["code"], "verdict": "valid",
                 "outcome": outcome, "photos": [], "note": note, "checked_at": iso(at)}

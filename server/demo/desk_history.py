@@ -1,6 +1,8 @@
-"""Four weeks of the demo estate's front-desk logs as the phones made them, each a mutation at
-its device time by the phone of whoever was on duty (the day desk 08:00–20:00 — the
-supervisor on the day desk's day off at 海悅花園 — and the night desk; the gate's guards):
+"""Eight weeks of the demo estate's front-desk logs as the phones made them, each a mutation at
+its device time by the phone of whoever was on duty (:mod:`server.demo.roster`: the day desk
+08:00–20:00 — the supervisor on the day desk's day off at 海悅花園 — and the night desk; the
+gate's guards; what the quiet phone's guard did since it last synced is not here: the
+desk signs those visitors out, and the passes they let out look not yet taken out):
 
 * each desk phone's device key, registered the day before;
 * the visitor register: a few to fifteen a day, confirmed by a resident of the unit or by
@@ -26,59 +28,31 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server.demo import roster
 from server.demo.desk_summary import Summaries
 from server.demo.desk_texts import (
     BADGES,
     COURIERS,
-    DESKS,
     FOOD,
     GIVEN,
-    GUARDS,
     HISTORY_DAYS,
     HKID_CHECK,
     HOURS,
     ID_TYPES,
     LATE_VISIT,
     PURPOSES,
-    SHIFT_HOURS,
     SURNAMES,
     TITLES,
     VISITORS,
     Purpose,
 )
+from server.demo.phones import Event, Phone
 from server.desk import cutoff
 from sync.context import iso
 from sync.domains.desk import passcode
 
 Row = dict[str, Any]
 GATE_SIGN_OUT = 0.1  # visitors signed out by the guard at the gate
-
-
-@dataclass
-class Phone:
-    """A demo phone: its person, device and sync client, and (desk phones) its keys."""
-
-    username: str
-    staff_id: str
-    name: str
-    role: str
-    sites: tuple[str, ...]
-    device_id: str
-    client_id: str
-    signature: str = ""  # their scribble (sha256)
-    keys: dict[str, tuple[str, Any]] = field(default_factory=dict)  # site -> (id, private)
-
-
-@dataclass
-class Event:
-    """One mutation made on a phone at ``at`` (its device time)."""
-
-    at: datetime
-    phone: str  # username
-    name: str
-    args: dict[str, Any]
-    offline: float = 0.0  # minutes before the phone could push it (0: at once)
-    blobs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -104,7 +78,8 @@ class Desk:
         self.summaries, self.letter = summaries, letter
         self.today = now.astimezone(zone).date()
         self.first = self.today - timedelta(days=HISTORY_DAYS - 1)
-        self.off_day = (self.today - timedelta(days=3)).weekday()  # the day desk's day off
+        self.off_day = roster.off_day(self.today)  # the day desk's day off
+        self.quiet: tuple[str, datetime] | None = roster.quiet_phone(now, zone)
         self.cutoff = cutoff.hour()  # visitors inside later are the office's exceptions
         self.hours = [h for h in HOURS if h[0] < self.cutoff.hour] or list(HOURS)
         self.events: list[Event] = []
@@ -132,17 +107,15 @@ class Desk:
     def desk_at(self, sd: SiteDesk, at: datetime) -> Phone:
         """Who is at the desk at ``at``: the day desk (their relief on their day off), else
         the night desk."""
-        day_desk, relief, night = DESKS[sd.n]
-        local = at.astimezone(self.zone)
-        if not SHIFT_HOURS[0] <= local.hour < SHIFT_HOURS[1]:
-            return self.phones[night]
-        off = relief and local.weekday() == self.off_day
-        return self.phones[relief if off else day_desk]
+        return self.phones[roster.desk_at(sd.n, at, self.zone, self.off_day)]
 
-    def guard_at(self, sd: SiteDesk, at: datetime) -> Phone:
-        day, night = GUARDS[sd.n]
-        hour = at.astimezone(self.zone).hour
-        return self.phones[day if SHIFT_HOURS[0] <= hour < SHIFT_HOURS[1] else night]
+    def guard_at(self, sd: SiteDesk, at: datetime) -> Phone | None:
+        """The gate guard on duty at ``at`` — None when that is the quiet phone's guard and
+        their phone has not pushed since (what they did is not known yet)."""
+        guard = roster.guard_at(sd.n, at, self.zone)
+        if self.quiet is not None and guard == self.quiet[0] and at > self.quiet[1]:
+            return None
+        return self.phones[guard]
 
     def cutoff_of(self, day: date) -> datetime:
         return self.local(day, self.cutoff.hour, self.cutoff.minute)
@@ -249,8 +222,9 @@ class Desk:
                   {**args, "time_in": iso(r["time_in"])})
         out = r["time_out"]
         if out is not None:
-            gate = self.rng.random() < GATE_SIGN_OUT
-            phone = self.guard_at(sd, out) if gate else self.desk_at(sd, out)
+            gate = self.guard_at(sd, out) if self.rng.random() < GATE_SIGN_OUT else None
+            phone = gate or self.desk_at(sd, out)
+            r["out_by"] = phone.username
             self.emit(out, phone, "visitor.sign_out",
                       {"visitor_id": r["visitor_id"], "time_out": iso(out)})
 

@@ -6,7 +6,7 @@ estate the other demos loaded, one query per table."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,6 +89,13 @@ class Summaries:
             self._site(r).requests.append(((_when(r["reported_at"]), ended),
                                            f"{r['number']} {place} {r['description'][:18]}"))
         return self
+
+    def add_loans(self, loans: Iterable[dict[str, Any]]) -> None:
+        """Loans the desk phones made (pushed with the handovers: not read back): site,
+        lent, due, returned, label."""
+        for r in loans:
+            self.sites[str(r["site"])].loans.append(((r["lent"], r["returned"]), r["due"],
+                                                     r["label"]))
 
     def _site(self, row: dict[str, Any]) -> SiteData:
         return self.sites[str(row["site"])]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 SHIFT_HOURS = (8, 20)  # the desk's shift changes (local)
-HISTORY_DAYS = 28
+HISTORY_DAYS = 56
 
 # the desk's night shift at each site (no password: an administrator may give one)
 NIGHT_DESKS = (("hyg-desk-night", "林淑芬", 0), ("jht-desk-night", "楊雅婷", 1))

@@ -1,17 +1,26 @@
 """The demo estate: two sites with Traditional-Chinese names, ~8 buildings, ~1,500 units,
-~3,000 residents, one account per role (password ``caretaker-demo``) and a key register.
+~3,000 residents, one account per role (password ``caretaker-demo``) and a key register —
+then eight weeks and more of each domain's history (:mod:`server.demo.patrol`,
+:mod:`server.demo.cards`, :mod:`server.demo.repairs`, and the phones' part:
+:mod:`server.demo.field`), ending now.
 
-Deterministic (seeded), so screenshots and tests see the same estate every time.
+Deterministic (seeded), so screenshots and tests see the same estate every time. The load
+prints how long each part took (the reference data and the domains' histories in bulk, the
+phones' mutations through the push path): it must stay well under 30 s on SQLite.
 """
 
 from __future__ import annotations
 
 import random
+import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from server.accounts.tables import Staff, StaffSite
-from server.demo import cards, desk, patrol, repairs
+from server.demo import cards, field, patrol, repairs
 from server.estate.tables import Building, Resident, Site, Unit
 from server.keys.tables import KeyTag
 from server.lib.security import hash_password
@@ -58,8 +67,58 @@ async def is_empty() -> bool:
     return await Site.count() == 0 and await Staff.count() == 0
 
 
-async def load_demo(seed: int = 2026) -> dict[str, int]:
-    """Load the demo estate into an empty database. Returns row counts."""
+Report = Callable[[str], None]
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+async def load_demo(seed: int = 2026, report: Report | None = _print,
+                    seconds: dict[str, float] | None = None, now: datetime | None = None
+                    ) -> dict[str, int]:
+    """Load the demo estate into an empty database, its history ending ``now`` (default: the
+    clock's). Returns row counts; ``report`` is told the seconds each part took (and
+    ``seconds`` filled with them)."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    took = {} if seconds is None else seconds
+    started = time.perf_counter()
+    e = await _estate(seed)
+    sites, buildings, units, residents, staff = e.sites, e.buildings, e.units, e.residents, \
+        e.staff
+    counts = {"sites": len(sites), "buildings": len(buildings), "units": len(units),
+              "residents": len(residents), "keys": e.keys, "staff": len(staff)}
+    took["estate"] = time.perf_counter() - started
+    for part, load in (
+            ("patrol", lambda: patrol.load(seed, sites, buildings, staff, now)),
+            ("cards", lambda: cards.load(seed, sites, buildings, units, residents, staff, now)),
+            ("repairs", lambda: repairs.load(seed, sites, buildings, units, residents, now))):
+        started = time.perf_counter()
+        counts.update(await load())
+        took[part] = time.perf_counter() - started
+    phoned, parts = await field.load(seed, sites, buildings, units, now)
+    for name, n in phoned.items():  # the phones' requests add to the repairs' history's
+        counts[name] = counts.get(name, 0) + n
+    took.update(parts)
+    if report is not None:
+        total = sum(took.values())
+        report(f"caretaker: demo estate loaded in {total:.1f} s (" + ", ".join(
+            f"{part} {s:.1f} s" for part, s in took.items()) + ")")
+    return counts
+
+
+@dataclass
+class Estate:
+    sites: list[Site]
+    buildings: list[Building]
+    units: list[Unit]
+    residents: list[Resident]
+    staff: list[Staff]
+    keys: int
+
+
+async def _estate(seed: int) -> Estate:
+    """The sites, buildings, units, residents, key register and demo accounts."""
     rng = random.Random(seed)
     password_hash = hash_password(DEMO_PASSWORD)
     sites: list[Site] = []
@@ -126,12 +185,7 @@ async def load_demo(seed: int = 2026) -> dict[str, int]:
     await _insert(SpaceVersion, [SpaceVersion(space=space, version=1) for s in sites
                                  for space in site_spaces(str(s.id))]
                   + [SpaceVersion(space=ORG_SPACE, version=0)])
-    return {"sites": len(sites), "buildings": len(buildings), "units": len(units),
-            "residents": len(residents), "keys": len(keys), "staff": len(staff),
-            **await patrol.load(seed, sites, buildings, staff),
-            **await cards.load(seed, sites, buildings, units, residents, staff),
-            **await repairs.load(seed, sites, buildings, units, residents),
-            **await desk.load(seed, sites, buildings, units)}
+    return Estate(sites, buildings, units, residents, staff, len(keys))
 
 
 async def _insert(table: Any, rows: list[Any], chunk: int = 500) -> None:

@@ -1,9 +1,10 @@
 """The demo estate's patrol: checklists (the typical fire-safety and building checks, and the
 manual's cleaning inspection with its frequencies), checkpoints per building with printed
 codes and random QR tokens, routes (an ordered night route, an any-order car-park route, a
-day inspection), schedules, the night guards — then four weeks of rounds
+day inspection), schedules, the night guards — then eight weeks of rounds
 (:mod:`server.demo.patrol_history`) and today's rounds planned by the server's planner, plus
-one extra round due now for the demo user ``guard``.
+one extra round due now for the demo user ``guard`` (and one for the guard on duty at the
+first site, whose phone has gone quiet, when that is not ``guard``).
 
 Deterministic for a seed (tokens from a seeded generator); the rounds follow the clock. The
 night guards added here have no password (an administrator may give them one)."""
@@ -19,16 +20,17 @@ from typing import Any
 
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Staff, StaffSite
-from server.demo import patrol_history
+from server.demo import patrol_history, roster
 from server.demo.patrol_history import SitePatrol
 from server.estate.tables import Building, Site
+from server.lib.timezone import estate_zone
 from server.patrol import planner
 from server.patrol.tables import PatrolChecklist, PatrolCheckpoint, PatrolRoute, PatrolSchedule
 from server.sync import office
 from server.sync.spaces import space_of
 from sync.context import iso
 
-HISTORY_DAYS = 28
+HISTORY_DAYS = 56
 
 
 def _yes(id_: str, label: str, photo: bool = True) -> dict[str, Any]:
@@ -221,10 +223,15 @@ async def load(seed: int, sites: Sequence[Site], buildings: Sequence[Building],
     for table in tables:
         await table.insert(*[r for r in rows if isinstance(r, table)])
     supervisor = str(by_name["office"].id)
+    zone = estate_zone()
+    ids = {str(s.username): str(s.id) for s in [*staff, *extra]}
+    quiet, since = roster.quiet_phone(now, zone)
+    crew = patrol_history.Crew(zone, ids, ids[quiet], since)
     counts = await patrol_history.write(rng, setups, now - timedelta(days=HISTORY_DAYS), now,
-                                        supervisor)
+                                        supervisor, crew)
     counts["rounds_planned"] = await planner.plan(now)
-    # one extra round on the car-park route, due now, for ``guard`` (an administrator's)
+    # an extra round on the car-park route, due now, for ``guard`` (an administrator's), and
+    # for the guard on duty whose phone is quiet
     admin = by_name["admin"]
     car_route = setups[0].route_ids["car"]
     slot = now - timedelta(minutes=now.minute % 5, seconds=now.second)
@@ -233,7 +240,8 @@ async def load(seed: int, sites: Sequence[Site], buildings: Sequence[Building],
                        [("round.plan", {
                            "round_id": str(_id(rng)), "route_id": car_route,
                            "slot_at": iso(slot), "start_by": iso(slot + timedelta(hours=1)),
-                           "due_by": iso(slot + timedelta(minutes=90)), "guard_ids": [guard]})])
+                           "due_by": iso(slot + timedelta(minutes=90)), "guard_ids": [who]})
+                        for who in dict.fromkeys((guard, ids[quiet]))])
     counts.update(checkpoints=sum(len(s.checkpoints) for s in setups),
                   routes=sum(len(s.routes) for s in setups),
                   schedules=sum(len(s.schedules) for s in setups))

@@ -1,8 +1,15 @@
-"""Four weeks of the demo estate's patrol rounds, as the phones and the server would have
-left them: rounds done, a few missed (about 5 %, marked by the planner a few minutes after
-their start window), late starts and slow rounds, rounds left incomplete, typed codes
-(about 10 % of visits), skips (the last three days' still awaiting a supervisor),
-anomalies with photos, and incidents. The round now under way is in progress.
+"""Eight weeks of the demo estate's patrol rounds, as the phones and the server would have
+left them: each round walked by the guard on duty when its slot began
+(:mod:`server.demo.roster`), done, a few missed (about 5 %, marked by the planner a few
+minutes after their start window; today's latest at the first site always), late starts and
+slow rounds, rounds left incomplete, typed codes (about 10 % of visits), skips (the last
+three days' still awaiting a supervisor), anomalies with photos, and incidents. The round
+now under way is in progress.
+
+The quiet phone's guard (:func:`server.demo.roster.quiet_phone`) walked on, but what their
+phone saw since it last synced never reached the server: their rounds since look missed. One
+round is left planned: the car-park round two phones finish
+(:mod:`server.demo.console_pieces`), walked through the push path.
 
 Each round has the id the planner gives its slot (:func:`server.patrol.planner.slots`), so
 the planner never plans it again. Rows carry their space and version (phones pull them);
@@ -17,13 +24,12 @@ import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import msgspec
-from piccolo.columns import JSON
-
-from server.db import is_postgres
+from server.demo import roster
+from server.demo.cards_history import bulk
 from server.patrol import planner
 from server.patrol.tables import PatrolIncident, PatrolRound, PatrolScan
 from server.sync.blobs import UPLOAD_NS
@@ -111,7 +117,7 @@ def photos() -> list[tuple[str, bytes]]:
     return out
 
 
-def _answers(rng: random.Random, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def answers(rng: random.Random, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         kind = item["type"]
@@ -125,9 +131,20 @@ def _answers(rng: random.Random, items: Sequence[dict[str, Any]]) -> dict[str, A
     return out
 
 
+@dataclass
+class Crew:
+    """Who walks the rounds (:mod:`server.demo.roster`) and whose phone went quiet when."""
+
+    zone: ZoneInfo
+    ids: dict[str, str]  # username -> staff id
+    quiet: str = ""  # a staff id
+    since: datetime | None = None
+
+
 class _History:
     def __init__(self, rng: random.Random, now: datetime, supervisor: str) -> None:
         self.rng, self.now, self.supervisor = rng, now, supervisor
+        self.until = now  # what the server heard of the round being written happened by then
         self.rounds: list[dict[str, Any]] = []
         self.scans: list[dict[str, Any]] = []
         self.incidents: list[dict[str, Any]] = []
@@ -142,19 +159,30 @@ class _History:
         rng = self.rng
         delay = timedelta(minutes=rng.uniform(20, 180)) if rng.random() < SYNCED_LATE else \
             timedelta(seconds=rng.uniform(2, 90))
-        return min(self.now, at + delay)
+        return min(self.until, at + delay)
 
-    def round(self, sp: SitePatrol, slot: planner.Slot, guard: str) -> None:
-        rng, now = self.rng, self.now
-        cps, minutes = sp.routes[slot.route_id]
-        row: dict[str, Any] = {
+    def _row(self, sp: SitePatrol, slot: planner.Slot) -> dict[str, Any]:
+        return {
             "id": uuid.UUID(slot.round_id), "site": sp.site_id, "route": slot.route_id,
             "schedule": slot.schedule_id, "slot_at": slot.slot_at, "start_by": slot.start_by,
             "due_by": slot.due_by, "guard_ids": list(slot.guard_ids), "status": "planned",
             "late": False, "space": sp.space, "version": 1,
             "created_at": slot.slot_at - timedelta(hours=23), "updated_at": slot.slot_at}
-        if rng.random() < MISSED:
-            missed_at = slot.start_by + timedelta(minutes=rng.randint(1, 5))
+
+    def planned(self, sp: SitePatrol, slot: planner.Slot) -> None:
+        """A round as the planner left it (the phones walk it)."""
+        self.rounds.append(self._row(sp, slot))
+
+    def round(self, sp: SitePatrol, slot: planner.Slot, guard: str, missed: bool = False,
+              until: datetime | None = None) -> None:
+        """One round as the server knows it: ``missed`` (nobody started it), or walked by
+        ``guard`` — what happened after ``until`` (default now) not yet synced."""
+        rng, now = self.rng, self.now
+        self.until = until = until or now
+        cps, minutes = sp.routes[slot.route_id]
+        row = self._row(sp, slot)
+        missed_at = slot.start_by + timedelta(minutes=rng.randint(1, 5))
+        if rng.random() < MISSED or missed:
             if missed_at <= now:
                 row.update(status="missed", missed_at=missed_at, updated_at=missed_at)
             self.rounds.append(row)
@@ -163,7 +191,9 @@ class _History:
         started = slot.slot_at + timedelta(minutes=rng.uniform(45, 85) + window) \
             if rng.random() < LATE_START else slot.slot_at + timedelta(
                 minutes=rng.uniform(0, window * 0.9))
-        if started > now:
+        if started > until:  # not started as far as the server knows: the planner's miss
+            if missed_at <= now:
+                row.update(status="missed", missed_at=missed_at, updated_at=missed_at)
             self.rounds.append(row)
             return
         pace = minutes / len(cps) * (1.6 if rng.random() < SLOW else 0.85)
@@ -177,11 +207,11 @@ class _History:
         for n, cp in enumerate(visit):
             if n:
                 at += timedelta(minutes=rng.uniform(0.6, 1.4) * pace)
-            if at > now:
+            if at > until:
                 break
             self.scan(sp, slot, row["id"], cp, at, guard)
         finished = at + timedelta(minutes=rng.uniform(1, 3))
-        if finished <= now:
+        if finished <= until:
             row.update(status="done" if visit == cps else "incomplete", finished_at=finished,
                        finished_by=guard, late=row["late"] or finished > slot.due_by,
                        updated_at=finished)
@@ -213,7 +243,7 @@ class _History:
             return
         if roll < SKIPPED + TYPED:
             row.update(method="typed", token=values["code"])
-        row["answers"] = _answers(rng, checklist["items"])
+        row["answers"] = answers(rng, checklist["items"])
         choices = ANOMALIES.get(values["list_key"], ())
         if choices and rng.random() < ANOMALY:
             item, value, note = rng.choice(choices)
@@ -230,6 +260,8 @@ class _History:
                  at: datetime, guard: str, note: str, severity: str, sha: str) -> None:
         incident_id = self._id()
         reported = at + timedelta(minutes=self.rng.uniform(0.5, 3))
+        if reported > self.until:
+            return  # still on the phone
         age = self.now - reported
         status = "closed" if age > timedelta(days=7) else "acknowledged" if age > timedelta(
             days=2) else "open"
@@ -254,43 +286,43 @@ async def _insert(table: Any, rows: Sequence[Any], chunk: int = 1000) -> None:
         await table.insert(*rows[i:i + chunk])
 
 
-async def _bulk(table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Many rows in one statement per database (Piccolo's insert builds SQL per row: ten
-    times slower here). Columns not given take the table's defaults."""
-    if not rows:
-        return
-    template = table(_ignore_missing=True)  # the defaults, evaluated once
-    columns = table._meta.columns
-    names = [c._meta.db_column_name for c in columns]
-    is_json = [isinstance(c, JSON) for c in columns]
-    defaults = [getattr(template, c._meta.name) for c in columns]
-    values = [tuple(_json(v) if j else v for v, j in zip(
-        (r.get(c._meta.name, d) for c, d in zip(columns, defaults, strict=True)), is_json,
-        strict=True)) for r in rows]
-    engine = table._meta.db
-    pg = is_postgres(engine)
-    marks = ", ".join(f"${n + 1}" if pg else "?" for n in range(len(names)))
-    quoted = ", ".join(f'"{n}"' for n in names)
-    sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ({marks})'  # noqa: S608
-    async with engine.transaction() as tx:
-        await tx.connection.executemany(sql, values)
-
-
-def _json(value: Any) -> str:
-    return value if isinstance(value, str) else msgspec.json.encode(value).decode()
-
-
-async def write(rng: random.Random, setups: Sequence[SitePatrol], start: datetime,
-                now: datetime, supervisor: str) -> dict[str, int]:
-    """The rounds of ``setups``' schedules whose start window opened in [start, now)."""
-    h = _History(rng, now, supervisor)
-    for sp in setups:
+def _plan(setups: Sequence[SitePatrol], start: datetime, now: datetime, crew: Crew
+          ) -> list[tuple[SitePatrol, planner.Slot, str, str]]:
+    """Each slot whose start window opened in [start, now): its site, the guard who walks
+    it and what the server knows ("" walked, "missed", "planned": the set piece's)."""
+    plan: list[tuple[SitePatrol, planner.Slot, str, str]] = []
+    for n, sp in enumerate(setups):
         for schedule, minutes, walkers in sp.schedules:
+            car = schedule.route_id == sp.route_ids.get("car")
             for slot in planner.slots(schedule, minutes, start, now):
                 if slot.slot_at > now:
                     continue  # the planner's
                 shift = (slot.base - start).days + (1 if slot.base.hour >= 12 else 0)
-                h.round(sp, slot, walkers[shift % len(walkers)])
+                guard = roster.walker(n, slot.slot_at, crew.zone, crew.ids, walkers) or \
+                    walkers[shift % len(walkers)]
+                reserved = car and n == 0 and roster.is_double_finish(slot.base, now, crew.zone)
+                plan.append((sp, slot, guard, "planned" if reserved else ""))
+    # today's latest round at the first site whose start window has passed: missed
+    midnight = datetime.combine(now.astimezone(crew.zone).date(), time(0), crew.zone)
+    passed = [p for p in plan if p[0] is setups[0] and not p[3] and p[1].slot_at >= midnight
+              and p[1].start_by + timedelta(minutes=5) <= now]
+    if passed:
+        latest = max(passed, key=lambda p: p[1].start_by)
+        plan[plan.index(latest)] = (*latest[:3], "missed")
+    return plan
+
+
+async def write(rng: random.Random, setups: Sequence[SitePatrol], start: datetime,
+                now: datetime, supervisor: str, crew: Crew) -> dict[str, int]:
+    """The rounds of ``setups``' schedules whose start window opened in [start, now)."""
+    h = _History(rng, now, supervisor)
+    for sp, slot, guard, known in _plan(setups, start, now, crew):
+        if known == "planned":
+            h.planned(sp, slot)
+            continue
+        quiet = guard == crew.quiet and crew.since is not None
+        h.round(sp, slot, guard, missed=known == "missed",
+                until=crew.since if quiet else None)
     first_user = {sha: guard for sha, guard in sorted(h.uploads)}
     await _insert(Blob, [Blob(sha256=sha, content_type="image/png", size=len(data), data=data,
                               uploaded_by=first_user[sha])
@@ -300,5 +332,5 @@ async def write(rng: random.Random, setups: Sequence[SitePatrol], start: datetim
                                for sha, guard in sorted(h.uploads)])
     for table, rows in ((PatrolRound, h.rounds), (PatrolScan, h.scans),
                         (PatrolIncident, h.incidents), (BlobRef, h.refs)):
-        await _bulk(table, rows)
+        await bulk(table, rows)
     return {"rounds": len(h.rounds), "scans": len(h.scans), "incidents": len(h.incidents)}

@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.accounts.tables import Staff, StaffSite
+from server.demo import roster
 from server.demo.cards_history import bulk
 from server.demo.repairs_flow import Flow
 from server.demo.repairs_history import Row, SiteRepairs
@@ -126,7 +127,7 @@ def build(seed: int, now: datetime, estate: Estate) -> Built:
             guards=[ids[u] for u in GUARDS[n]],
             units=[u for u in estate.units if str(u.site) == str(site.id)], areas=areas,
             lifts=[f"{b.name} {k} 號升降機" for b in blocks for k in (1, 2)],
-            keep_free=ids["tech"] if n == 0 else ""))
+            keep_free=ids["tech"] if n == 0 else "", on_duty=_on_duty(n, now, ids)))
     for sr, count in zip(setups, REQUESTS, strict=True):
         for at in sorted(h.moment(HISTORY_DAYS) for _ in range(count)):
             h.natural(sr, at)
@@ -141,13 +142,25 @@ def build(seed: int, now: datetime, estate: Estate) -> Built:
     return Built(h, policies, technicians)
 
 
+def _on_duty(n: int, now: datetime, ids: dict[str, str]) -> Callable[[datetime], str | None]:
+    """The guard on duty at site ``n`` at a moment; None while that is the quiet phone's."""
+    zone = estate_zone()
+    quiet, since = roster.quiet_phone(now, zone)
+
+    def on_duty(at: datetime) -> str | None:
+        guard = roster.guard_at(n, at, zone)
+        return None if guard == quiet and at > since else ids.get(guard)
+
+    return on_duty
+
+
 def _anomaly(h: Flow, sr: SiteRepairs, scan: Row) -> None:
     """A guard's patrol anomaly reported as a repair (the checkpoint's name, the photo)."""
     category, urgency, found, work = PATROL[scan["note"]]
     job = Job(category, scan["note"], found, work)
     at = scan["scanned_at"] + timedelta(minutes=h.rng.uniform(1, 6))
-    if at > h.now:
-        return
+    if at > h.now or (sr.on_duty is not None and sr.on_duty(at) is None):
+        return  # not yet, or still on the quiet phone
     req = h.report(sr, at, job, urgency, str(scan["scanned_by"]), "patrol", None,
                    str(scan["checkpoint_name"])[:120], anomaly_visit=scan["id"],
                    photos=list(scan["photos"] or [])[:10])
@@ -242,8 +255,10 @@ def _under_way(h: Flow, sr: SiteRepairs, used: set[str], visit: bool) -> None:
     units = [u for u in sr.units if str(u.id) not in used and h.people.get(str(u.id))]
     h.report(sr, now - timedelta(minutes=40), JOBS[4], "normal", sr.desks[0], "desk",
              rng.choice(units), contact_pref="call_first")
-    h.report(sr, now - timedelta(minutes=8), JOBS[26], "normal", sr.guards[0], "patrol", None,
-             rng.choice(sr.areas))
+    at = now - timedelta(minutes=8)
+    guard = sr.on_duty(at) if sr.on_duty is not None else sr.guards[0]
+    h.report(sr, at, JOBS[26], "normal", guard or sr.desks[0], "patrol" if guard else "desk",
+             None, rng.choice(sr.areas))
     if visit:
         appointment = now - timedelta(minutes=40)
         req = h.report(sr, appointment - timedelta(hours=20), JOBS[12], "normal",

@@ -78,6 +78,9 @@ class Flow(History):
         by = {"desk": rng.choice(sr.desks), "office": sr.office,
               "patrol": rng.choice(sr.guards or sr.desks), "technician": rng.choice(sr.team)
               }[source]
+        if source == "patrol" and sr.on_duty is not None:  # the guard on duty, if heard of
+            by, source = (guard, source) if (guard := sr.on_duty(at)) else (
+                rng.choice(sr.desks), "desk")
         leak = unit is not None and category == "water" and rng.random() < 0.15
         photos = [self._blob("stain", by)] if leak else []
         req = self.report(sr, at, job.fill(rng), urgency, by, source, unit, area,

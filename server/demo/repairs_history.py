@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -79,6 +79,9 @@ class SiteRepairs:
     areas: list[str]  # public places (common-area jobs)
     lifts: list[str]  # the lifts
     keep_free: str = ""  # a technician given no appointment today (the set piece's)
+    # the guard on duty at a moment (:mod:`server.demo.roster`), None while theirs is the
+    # quiet phone (what they report then is not known yet)
+    on_duty: Callable[[datetime], str | None] | None = None
 
 
 def weighted(rng: random.Random, pairs: Sequence[tuple[Any, int]]) -> Any:

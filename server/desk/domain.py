@@ -7,18 +7,17 @@ their entry in the top bar."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from server.accounts.schemas import CurrentUser
 from server.desk import cutoff
 from server.desk.tables import Handover, PassCheck, Visitor
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
-from server.lib.queries import local_day_start, now, scope
+from server.lib.queries import local_day_start
 from server.lib.timezone import estate_zone
+from server.office.exceptions import Ask, Kind, Rows
 from server.review import present
-from server.review.queries import count
 from sync.domains.desk.records import (
     GOODS_PASS,
     HANDOVER,
@@ -81,37 +80,42 @@ def _received_twice(details: dict[str, Any], names: dict[str, str]
     ] for e in _entries(details, "receipts")])
 
 
-def _today() -> tuple[str, Any, Any]:
-    today = now().astimezone(estate_zone()).date().isoformat()
-    start = local_day_start(today) or now()
-    return today, start, start + timedelta(days=1)
+def _today(at: datetime) -> Any:
+    day = at.astimezone(estate_zone()).date().isoformat()
+    start = local_day_start(day) or at
+    return (PassCheck.checked_at >= start) & (PassCheck.checked_at < start + timedelta(days=1))
 
 
-async def counts(user: CurrentUser) -> list[dict[str, Any]]:
-    """Visitors still inside past the cut-off hour, gate checks refused or not matching
-    today, handovers nobody has received yet."""
-    day, start, end = _today()
-    days = f"&date_from={day}&date_to={day}"
-    today = (PassCheck.checked_at >= start) & (PassCheck.checked_at < end)
-    late = Visitor.time_out.is_null() & cutoff.late_clause(
-        str(Visitor._meta.db.engine_type), Visitor._meta.tablename)
-    return [
-        {"label": lazy("Visitors still inside past the cut-off"),
-         "href": "/office/desk/visitors?show=late_inside", "alert": True,
-         "count": await count(Visitor, scope(Visitor.site, user), late)},
-        {"label": lazy("Passes refused at the gate today"),
-         "href": f"/office/desk/passes?outcome=refused{days}", "alert": True,
-         "count": await count(PassCheck, scope(PassCheck.site, user), today,
-                              PassCheck.outcome == "refused")},
-        {"label": lazy("Goods not matching their pass today"),
-         "href": f"/office/desk/passes?outcome=mismatch{days}", "alert": True,
-         "count": await count(PassCheck, scope(PassCheck.site, user), today,
-                              PassCheck.outcome == "mismatch")},
-        {"label": lazy("Handovers waiting to be received"),
-         "href": "/office/desk/handovers?show=waiting", "alert": False,
-         "count": await count(Handover, scope(Handover.site, user),
-                              Handover.received_at.is_null())},
-    ]
+def _late_inside(ask: Ask) -> Any:
+    return Visitor.time_out.is_null() & cutoff.late_clause(
+        str(Visitor._meta.db.engine_type), Visitor._meta.tablename, ask.at)
+
+
+def _gate(outcome: str) -> Any:
+    return lambda ask: _today(ask.at) & (PassCheck.outcome == outcome)
+
+
+TODAY = "&date_from={today}&date_to={today}"  # the estate's day, filled in when shown
+CHECK_TITLE = (PassCheck.number,)
+
+# the office home's exceptions: visitors still inside past the cut-off hour, gate checks
+# refused or not matching today, handovers nobody has received yet
+EXCEPTIONS = (
+    Kind("desk.late_inside", lazy("Visitors still inside past the cut-off"), True, VISITOR,
+         "/office/desk/visitors?show=late_inside", when_label=lazy("Time in"),
+         source=Rows(Visitor, _late_inside, (Visitor.name, Visitor.unit.number),
+                     Visitor.time_in)),
+    Kind("desk.refused", lazy("Passes refused at the gate today"), True, PASS_CHECK,
+         "/office/desk/passes?outcome=refused" + TODAY, when_label=lazy("Checked at"),
+         source=Rows(PassCheck, _gate("refused"), CHECK_TITLE, PassCheck.checked_at)),
+    Kind("desk.mismatch", lazy("Goods not matching their pass today"), True, PASS_CHECK,
+         "/office/desk/passes?outcome=mismatch" + TODAY, when_label=lazy("Checked at"),
+         source=Rows(PassCheck, _gate("mismatch"), CHECK_TITLE, PassCheck.checked_at)),
+    Kind("desk.handovers_waiting", lazy("Handovers waiting to be received"), False,
+         HANDOVER, "/office/desk/handovers?show=waiting", when_label=lazy("Shift to"),
+         source=Rows(Handover, lambda ask: Handover.received_at.is_null(),
+                     (Handover.outgoing_name,), Handover.shift_end)),
+)
 
 
 def register(p: present.Presenters) -> None:
@@ -121,5 +125,4 @@ def register(p: present.Presenters) -> None:
                     GOODS_PASS: "/office/desk/passes/{id}",
                     PASS_CHECK: "/office/desk/checks/{id}",
                     HANDOVER: "/office/desk/handovers/{id}"})
-    p.counts.append(counts)
     p.nav += [(lazy("Front desk"), "/office/desk/visitors")]

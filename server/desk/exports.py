@@ -1,25 +1,26 @@
-"""The visitor register and the goods-out passes as spreadsheets: every row matching the
-page's filters (no paging), for the page's site, as CSV (UTF-8 with a BOM, so Excel opens
-Chinese text; streamed a batch at a time, so a year of visitors never sits in memory) or
-XLSX. Text a spreadsheet would run as a formula is kept as text."""
+"""The visitor register, the goods-out passes and the shift handovers as spreadsheets: every
+row matching the page's filters (no paging), for the page's site, as CSV (UTF-8 with a BOM,
+so Excel opens Chinese text) or XLSX, read and streamed a batch at a time (a year of
+visitors never sits in memory) through the office's one export (:mod:`server.lib.exports`),
+which keeps text a spreadsheet would run as a formula as text."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+from litestar.response import Stream
+
 from server.accounts.schemas import CurrentUser
-from server.desk import passes, visitors
-from server.desk.schemas import PassFilters, VisitorFilters
+from server.desk import handovers, passes, visitors
+from server.desk.queries import pick_site
+from server.desk.schemas import HandoverFilters, PassFilters, VisitorFilters
+from server.desk.tables import Handover
+from server.lib import exports
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
-from server.lib.queries import local_time, now
-from server.lib.spreadsheets import safe_cell
-from server.lib.timezone import estate_zone
+from server.lib.queries import local_time
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Headers = Sequence[tuple[str, str]]
 
 VISITOR_HEADERS: Headers = (
@@ -40,6 +41,16 @@ PASS_HEADERS: Headers = (
     ("device_name", lazy("Device")), ("issued_at_shown", lazy("Issued at (device time)")),
     ("received", lazy("Received by server")), ("state", lazy("At the gate")),
     ("checks_text", lazy("Gate checks")),
+)
+
+
+HANDOVER_HEADERS: Headers = (
+    ("site_code", lazy("Site")), ("shift_from", lazy("Shift start")),
+    ("shift_to", lazy("Shift end")), ("outgoing_name", lazy("Outgoing")),
+    ("incoming_name", lazy("Incoming")), ("drafted_at_shown", lazy("Drafted")),
+    ("received_text", lazy("Received at")),
+    ("unresolved_text", lazy("Handed over unresolved")), ("notes", lazy("Notes")),
+    ("received", lazy("Received by server")),
 )
 
 
@@ -65,67 +76,57 @@ def _pass(site: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
             "checks_text": "\n".join(_check_text(c) for c in r["checks"])}
 
 
-def _cells(headers: Headers, row: dict[str, Any]) -> list[Any]:
-    return [safe_cell("" if row.get(k) is None else str(row.get(k))) for k, _l in headers]
+def _handover(site: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
+    return {**r, "site_code": site["code"],
+            "received_text": _("Waiting to be received") if r["waiting"]
+            else r["received_shown"],
+            "unresolved_text": "、".join(f"{_(line['label'])} ({line['count']})"
+                                        for line in r["unresolved"]) or _("None")}
+
+
+def _cells(headers: Headers, row: dict[str, Any]) -> list[str]:
+    """The row's texts (every cell a text, as the page shows it)."""
+    out = []
+    for k, _l in headers:
+        v = row.get(k)
+        out.append(v if v.__class__ is str else "" if v is None else str(v))
+    return out
 
 
 def _stamp(kind: str, site: dict[str, Any]) -> str:
-    return f"{kind}-{site['code']}-{now().astimezone(estate_zone()):%Y%m%d-%H%M}"
+    return exports.stamp(kind, site["code"])
 
 
 Shape = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
-def _csv_body(headers: Headers, site: dict[str, Any], shape: Shape,
-              batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
-    async def body() -> AsyncIterator[bytes]:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([_(label) for _k, label in headers])
-        yield ("\ufeff" + out.getvalue()).encode("utf-8")
-        async for batch in batches:
-            out.seek(0)
-            out.truncate()
-            for r in batch:
-                writer.writerow(_cells(headers, shape(site, r)))
-            yield out.getvalue().encode("utf-8")
-    return body()
-
-
-async def _xlsx(title: str, headers: Headers, site: dict[str, Any], shape: Shape,
-                batches: AsyncIterator[list[dict[str, Any]]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append([_(label) for _k, label in headers])
+async def _rows(headers: Headers, site: dict[str, Any], shape: Shape,
+                batches: AsyncIterator[list[dict[str, Any]]]) -> exports.Batches:
     async for batch in batches:
-        for r in batch:
-            sheet.append(_cells(headers, shape(site, r)))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        yield [_cells(headers, shape(site, r)) for r in batch]
 
 
-async def visitors_csv(user: CurrentUser, f: VisitorFilters
-                       ) -> tuple[str, AsyncIterator[bytes]]:
+async def visitors_export(user: CurrentUser, f: VisitorFilters, fmt: exports.Format
+                          ) -> Stream:
     site, batches = await visitors.batches(user, f)
-    return f"{_stamp('visitors', site)}.csv", _csv_body(VISITOR_HEADERS, site, _visitor,
-                                                          batches)
+    return await exports.response(fmt, exports.labels(VISITOR_HEADERS),
+                                  _rows(VISITOR_HEADERS, site, _visitor, batches),
+                                  _stamp("visitors", site), _("Visitor register"))
 
 
-async def visitors_xlsx(user: CurrentUser, f: VisitorFilters) -> tuple[str, bytes]:
-    site, batches = await visitors.batches(user, f)
-    return f"{_stamp('visitors', site)}.xlsx", await _xlsx(
-        _("Visitor register"), VISITOR_HEADERS, site, _visitor, batches)
-
-
-async def passes_csv(user: CurrentUser, f: PassFilters) -> tuple[str, AsyncIterator[bytes]]:
+async def passes_export(user: CurrentUser, f: PassFilters, fmt: exports.Format) -> Stream:
     site, batches = await passes.batches(user, f)
-    return f"{_stamp('passes', site)}.csv", _csv_body(PASS_HEADERS, site, _pass, batches)
+    return await exports.response(fmt, exports.labels(PASS_HEADERS),
+                                  _rows(PASS_HEADERS, site, _pass, batches),
+                                  _stamp("passes", site), _("Goods-out passes"))
 
 
-async def passes_xlsx(user: CurrentUser, f: PassFilters) -> tuple[str, bytes]:
-    site, batches = await passes.batches(user, f)
-    return f"{_stamp('passes', site)}.xlsx", await _xlsx(
-        _("Goods-out passes"), PASS_HEADERS, site, _pass, batches)
+async def handovers_export(user: CurrentUser, f: HandoverFilters, fmt: exports.Format
+                           ) -> Stream:
+    site, _sites = await pick_site(user, f.site)
+    batches = exports.keyset_batches(handovers.select, handovers.where(site["id"], f),
+                                     Handover.shift_end, Handover.id,
+                                     decorate=handovers.decorate)
+    return await exports.response(fmt, exports.labels(HANDOVER_HEADERS),
+                                  _rows(HANDOVER_HEADERS, site, _handover, batches),
+                                  _stamp("handovers", site), _("Shift handovers"))

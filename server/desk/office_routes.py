@@ -1,16 +1,16 @@
 """The office's front-desk pages: the visitor register with its CSV/XLSX export and a
 visitor's page, the goods-out passes with their gate checks (and the checks whose pass has
-not reached the server), their export and a pass's page, the shift handovers and a
-handover's page, and the desk's conflicts. Every page is for the office (supervisors see
-their own sites, admins every site) and only reads: the desk writes from its phones."""
+not reached the server), their export and a pass's page, the shift handovers (and their
+export) and a handover's page, and the desk's conflicts. Every page is for the office
+(supervisors see their own sites, admins every site) and only reads: the desk writes from
+its phones."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
-from litestar import Request, Response, get
+from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
@@ -25,20 +25,6 @@ from server.review.schemas import ConflictFilters
 
 OFFICE: dict[str, Any] = {"guards": [office_staff], "include_in_schema": False}
 CONFLICTS = "/office/desk/conflicts"
-CSV_TYPE = "text/csv; charset=utf-8"
-
-
-def _headers(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store"}
-
-
-def _stream(name: str, body: AsyncIterator[bytes]) -> Stream:
-    return Stream(body, media_type=CSV_TYPE, headers=_headers(name))
-
-
-def _file(name: str, body: bytes) -> Response[bytes]:
-    return Response(body, media_type=exports.XLSX_TYPE, headers=_headers(name))
 
 
 # --- visitors ------------------------------------------------------------------------------
@@ -53,14 +39,14 @@ async def visitor_list(request: Request[Any, Any, Any]) -> Template:
 
 @get("/office/desk/visitors/export.csv", **OFFICE)
 async def visitors_csv(request: Request[Any, Any, Any]) -> Stream:
-    return _stream(*await exports.visitors_csv(
-        me(request), filters_from(request.query_params, VisitorFilters)))
+    return await exports.visitors_export(
+        me(request), filters_from(request.query_params, VisitorFilters), "csv")
 
 
 @get("/office/desk/visitors/export.xlsx", **OFFICE)
-async def visitors_xlsx(request: Request[Any, Any, Any]) -> Response[bytes]:
-    return _file(*await exports.visitors_xlsx(
-        me(request), filters_from(request.query_params, VisitorFilters)))
+async def visitors_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.visitors_export(
+        me(request), filters_from(request.query_params, VisitorFilters), "xlsx")
 
 
 @get("/office/desk/visitors/{visitor_id:uuid}", **OFFICE)
@@ -82,14 +68,14 @@ async def pass_list(request: Request[Any, Any, Any]) -> Template:
 
 @get("/office/desk/passes/export.csv", **OFFICE)
 async def passes_csv(request: Request[Any, Any, Any]) -> Stream:
-    return _stream(*await exports.passes_csv(
-        me(request), filters_from(request.query_params, PassFilters)))
+    return await exports.passes_export(
+        me(request), filters_from(request.query_params, PassFilters), "csv")
 
 
 @get("/office/desk/passes/export.xlsx", **OFFICE)
-async def passes_xlsx(request: Request[Any, Any, Any]) -> Response[bytes]:
-    return _file(*await exports.passes_xlsx(
-        me(request), filters_from(request.query_params, PassFilters)))
+async def passes_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.passes_export(
+        me(request), filters_from(request.query_params, PassFilters), "xlsx")
 
 
 @get("/office/desk/passes/{pass_id:uuid}", **OFFICE)
@@ -113,6 +99,18 @@ async def handover_list(request: Request[Any, Any, Any]) -> Template:
     context = await handovers.page(me(request), f)
     context["query"] = lambda **kw: query_string(f, **kw)
     return Template("office/desk/handovers.html", context=context)
+
+
+@get("/office/desk/handovers/export.csv", **OFFICE)
+async def handovers_csv(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.handovers_export(
+        me(request), filters_from(request.query_params, HandoverFilters), "csv")
+
+
+@get("/office/desk/handovers/export.xlsx", **OFFICE)
+async def handovers_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.handovers_export(
+        me(request), filters_from(request.query_params, HandoverFilters), "xlsx")
 
 
 @get("/office/desk/handovers/{handover_id:uuid}", **OFFICE)
@@ -139,5 +137,6 @@ async def conflicts_list(request: Request[Any, Any, Any]) -> Template:
 routes = [
     # static paths before the {id} ones
     visitor_list, visitors_csv, visitors_xlsx, visitor_show, pass_list, passes_csv,
-    passes_xlsx, pass_show, check_show, handover_list, handover_show, conflicts_list,
+    passes_xlsx, pass_show, check_show, handover_list, handovers_csv, handovers_xlsx,
+    handover_show, conflicts_list,
 ]

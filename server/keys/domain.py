@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.accounts.schemas import CurrentUser
 from server.keys.loan_queries import open_loan
 from server.keys.tables import KeyLoan, KeyTag
 from server.lib.i18n import gettext as _
-from server.lib.queries import local_time, now, scope
+from server.lib.i18n import lazy
+from server.lib.queries import local_time
+from server.office.exceptions import Ask, Kind, Rows
 from server.review import present
-from server.review.queries import count
 from sync.domains.keys.records import LOAN
 
 LOAN_SIDE_FIELDS = ("borrower_name", "borrower_kind", "lent_at", "due_at", "lent_by",
@@ -55,15 +55,22 @@ async def _decorate_loans(records: list[dict[str, Any]], names: dict[str, str]) 
         r["fields"] = present.pairs(LOAN, {f: d.get(f) for f in LOAN_SIDE_FIELDS}, names)
 
 
-async def counts(user: CurrentUser) -> list[dict[str, Any]]:
-    """Exceptions first: overdue keys, then keys out now."""
-    return [
-        {"label": "Overdue keys", "href": "/office/keys/loans?status=overdue", "alert": True,
-         "count": await count(KeyLoan, scope(KeyLoan.site, user), open_loan(),
-                              KeyLoan.due_at < now())},
-        {"label": "Keys out now", "href": "/office/keys/loans?status=out", "alert": False,
-         "count": await count(KeyLoan, scope(KeyLoan.site, user), open_loan())},
-    ]
+def _overdue(ask: Ask) -> Any:
+    return open_loan() & (KeyLoan.due_at < ask.at)
+
+
+LOAN_TITLE = (KeyLoan.key.code, KeyLoan.borrower_name)
+
+# the office home's exceptions: overdue keys, then keys out now (a loan is one occurrence:
+# a new loan of the same key is a new item)
+EXCEPTIONS = (
+    Kind("keys.overdue", lazy("Overdue keys"), True, LOAN,
+         "/office/keys/loans?status=overdue", when_label=lazy("Due"),
+         source=Rows(KeyLoan, _overdue, LOAN_TITLE, KeyLoan.due_at)),
+    Kind("keys.out", lazy("Keys out now"), False, LOAN, "/office/keys/loans?status=out",
+         when_label=lazy("Lent at"),
+         source=Rows(KeyLoan, lambda ask: open_loan(), LOAN_TITLE, KeyLoan.lent_at)),
+)
 
 
 def register(p: present.Presenters) -> None:
@@ -72,5 +79,4 @@ def register(p: present.Presenters) -> None:
     p.pages.update({"key": "/office/keys/{id}", "key_loan": "/office/keys/loans/{id}"})
     p.actions["key_loan"] = "office/keys/_conflict_actions.html"
     p.decorate["key_loan"] = _decorate_loans
-    p.counts.append(counts)
     p.nav += [("Keys", "/office/keys"), ("Loans", "/office/keys/loans")]

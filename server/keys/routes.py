@@ -1,4 +1,4 @@
-"""The office's key pages: register, printed tag list, loans (list, CSV, detail, void),
+"""The office's key pages: register, printed tag list, loans (list, CSV/XLSX, detail, void),
 key conflicts (the review core's pages, narrowed to keys) and blobs for office pages.
 
 Handlers make one service call each. Lists answer htmx requests with the results fragment
@@ -13,13 +13,14 @@ from uuid import UUID
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from server.accounts.schemas import CurrentUser
 from server.keys import lists, loan_queries, office_queries, service
 from server.keys.schemas import LoanFilters, VoidForm
 from server.keys.service import Outcome
 from server.lib.errors import NotAuthenticated
+from server.lib.exports import Format
 from server.lib.filters import filters_from
 from server.lib.i18n import gettext as _
 from server.lib.pages import office_staff, user_of
@@ -86,14 +87,25 @@ async def loans_list(request: Request[Any, Any, Any]) -> Template:
                  await loan_queries.loans_page(me(request), filters))
 
 
+async def _loans(request: Request[Any, Any, Any], fmt: Format) -> Stream:
+    return await loan_queries.loans_export(
+        me(request), filters_from(request.query_params, LoanFilters), fmt)
+
+
 @get("/office/keys/loans/export", **OFFICE)
-async def loans_export(request: Request[Any, Any, Any]) -> Response[bytes]:
-    filters = filters_from(request.query_params, LoanFilters)
-    export = await loan_queries.loans_csv(me(request), filters)
-    return Response(export["content"], media_type="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{export["filename"]}"',
-                             "Cache-Control": "no-store"})
+async def loans_export(request: Request[Any, Any, Any]) -> Stream:
+    """The CSV's first address (links people saved keep working)."""
+    return await _loans(request, "csv")
+
+
+@get("/office/keys/loans/export.csv", **OFFICE)
+async def loans_csv(request: Request[Any, Any, Any]) -> Stream:
+    return await _loans(request, "csv")
+
+
+@get("/office/keys/loans/export.xlsx", **OFFICE)
+async def loans_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await _loans(request, "xlsx")
 
 
 @get("/office/keys/loans/{loan_id:uuid}", **OFFICE)
@@ -161,7 +173,7 @@ async def office_blob(request: Request[Any, Any, Any], sha256: FromPath[str]) ->
 routes = [
     # static paths (print, loans, conflicts) before the register's /office/keys/{id}
     key_retire, key_unretire, keys_print,
-    loans_list, loans_export, loan_show, loan_void,
+    loans_list, loans_export, loans_csv, loans_xlsx, loan_show, loan_void,
     conflicts_list, conflict_show, conflict_void, conflict_resolve,
     office_blob,
     *(handler for lst in lists.LISTS for handler in routes_for(lst)),

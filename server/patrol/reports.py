@@ -5,17 +5,17 @@ counted for each guard it was assigned to (or who started it)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from litestar.response import Stream
+
 from server.accounts.schemas import CurrentUser
+from server.lib import exports
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
 from server.lib.queries import json_value, now, plain, site_and_sites, staff_names, to_datetime
-from server.lib.spreadsheets import safe_cell
 from server.lib.timezone import estate_zone
 from server.patrol.service import date_range
 from server.patrol.tables import PatrolRound, PatrolRoute
@@ -98,8 +98,8 @@ async def completion(user: CurrentUser, site: str, date_from: str = "", date_to:
 
 
 def table(report: dict[str, Any]) -> list[list[Any]]:
-    """The report as rows (a header first): the CSV and the workbook write the same."""
-    out: list[list[Any]] = [[_(h) for h in HEADERS]]
+    """The report's lines (no header): the CSV and the workbook write the same."""
+    out: list[list[Any]] = []
     lines = [(_("Total"), report["total"])] + [
         (_(g["title"]), line) for g in report["groups"] for line in g["lines"]]
     for group, line in lines:
@@ -114,21 +114,11 @@ def _stamp(report: dict[str, Any]) -> str:
            f"{report['date_to']}"
 
 
-def as_csv(report: dict[str, Any]) -> tuple[str, bytes]:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in table(report):
-        writer.writerow([safe_cell(v) for v in row])
-    return f"{_stamp(report)}.csv", ("\ufeff" + out.getvalue()).encode("utf-8")
+async def _lines(report: dict[str, Any]) -> exports.Batches:
+    yield table(report)  # a few lines per route, guard and week: one batch
 
 
-def as_xlsx(report: dict[str, Any]) -> tuple[str, bytes]:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_("Completion")[:31])
-    for row in table(report):
-        sheet.append([safe_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return f"{_stamp(report)}.xlsx", out.getvalue()
+async def export(report: dict[str, Any], fmt: exports.Format) -> Stream:
+    """The report as CSV or XLSX (the office's one export: formulas kept as text)."""
+    return await exports.response(fmt, [_(h) for h in HEADERS], _lines(report),
+                                  _stamp(report), _("Completion"))

@@ -1,8 +1,8 @@
-"""The office's patrol pages: today's board, a round's timeline (and a supervisor's review of
-a skip), exceptions, the completion report (CSV, XLSX), QR label sheets, re-issuing a tag,
-the checkpoint import, and the set-up lists (checkpoints, checklists, routes, schedules).
-Every page is for the office (supervisors see their own sites, admins every site); forms
-carry the CSRF token like every office form."""
+"""The office's patrol pages: today's board (its rounds as CSV, XLSX too), a round's
+timeline (and a supervisor's review of a skip), exceptions, the completion report (CSV,
+XLSX), QR label sheets, re-issuing a tag, the checkpoint import, and the set-up lists
+(checkpoints, checklists, routes, schedules). Every page is for the office (supervisors see
+their own sites, admins every site); forms carry the CSRF token like every office form."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from server.lib.errors import ValidationFailed
 from server.lib.i18n import gettext as _
 from server.lib.pages import office_staff
-from server.patrol import imports, queries, reports, service, tags
+from server.patrol import imports, queries, reports, round_exports, service, tags
 from server.patrol.lists import LISTS
 from server.refdata.pages import me
 from server.refdata.routes import routes_for
@@ -45,7 +45,19 @@ def _q(request: Request[Any, Any, Any], name: str) -> str:
 @get("/office/patrol", name="office_patrol", **OFFICE)
 async def board(request: Request[Any, Any, Any]) -> Template:
     return Template("office/patrol/board.html", context=await queries.board(
-        me(request), _q(request, "site"), _q(request, "day")))
+        me(request), _q(request, "site"), _q(request, "day"), _q(request, "review")))
+
+
+@get("/office/patrol/export.csv", **OFFICE)
+async def board_csv(request: Request[Any, Any, Any]) -> Stream:
+    return await round_exports.export(me(request), _q(request, "site"), _q(request, "day"),
+                                      "csv", _q(request, "review"))
+
+
+@get("/office/patrol/export.xlsx", **OFFICE)
+async def board_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await round_exports.export(me(request), _q(request, "site"), _q(request, "day"),
+                                      "xlsx", _q(request, "review"))
 
 
 @get("/office/patrol/rounds/{round_id:uuid}", **OFFICE)
@@ -92,22 +104,14 @@ async def report(request: Request[Any, Any, Any]) -> Template:
     return Template("office/patrol/report.html", context=await _report(request))
 
 
-def _download(name: str, body: bytes, media_type: str) -> Response[bytes]:
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
-
-
 @get("/office/patrol/report.csv", **OFFICE)
-async def report_csv(request: Request[Any, Any, Any]) -> Response[bytes]:
-    name, body = reports.as_csv(await _report(request))
-    return _download(name, body, "text/csv; charset=utf-8")
+async def report_csv(request: Request[Any, Any, Any]) -> Stream:
+    return await reports.export(await _report(request), "csv")
 
 
 @get("/office/patrol/report.xlsx", **OFFICE)
-async def report_xlsx(request: Request[Any, Any, Any]) -> Response[bytes]:
-    name, body = reports.as_xlsx(await _report(request))
-    return _download(name, body, "application/vnd.openxmlformats-officedocument."
-                                 "spreadsheetml.sheet")
+async def report_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await reports.export(await _report(request), "xlsx")
 
 
 @get("/office/patrol/labels", **OFFICE)
@@ -149,7 +153,7 @@ async def import_run(request: Request[Any, Any, Any],
 
 routes = [
     # static paths before the lists' /office/patrol/<list>/{id}
-    board, round_page, review, exceptions, report, report_csv, report_xlsx, label_sheet,
-    reissue, import_page, import_run,
+    board, board_csv, board_xlsx, round_page, review, exceptions, report, report_csv,
+    report_xlsx, label_sheet, reissue, import_page, import_run,
     *(handler for lst in LISTS for handler in routes_for(lst)),
 ]

@@ -1,5 +1,6 @@
 """The routes of a reference-data list, made from its :class:`RefList`: ``/office/<slug>``
-(list; htmx gets the table only), ``/new``, ``/<id>`` (detail and form), ``POST`` to create
+(list; htmx gets the table only), ``/export.csv`` and ``/export.xlsx`` (every row of the
+list's search and filters), ``/new``, ``/<id>`` (detail and form), ``POST`` to create
 and update, ``POST /<id>/active`` to deactivate or reactivate. Lists are open to the office
 (supervisors read their own sites) unless the list says admins only; every write is for
 administrators."""
@@ -10,10 +11,10 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from server.lib.pages import admin_only, office_staff
-from server.refdata import service
+from server.refdata import exports, service
 from server.refdata.pages import VARY, done_redirect, is_fragment, me
 from server.refdata.spec import RefList
 
@@ -38,6 +39,14 @@ def routes_for(lst: RefList) -> list[Any]:
         context = await service.listing(lst, me(request), q, filters, page)
         name = "office/ref/_table.html" if is_fragment(request) else "office/ref/index.html"
         return Template(name, context=context, headers=VARY)
+
+    @get(f"{base}/export.csv", guards=readers, include_in_schema=False)
+    async def export_csv(request: Request[Any, Any, Any]) -> Stream:
+        return await exports.export(lst, me(request), request.query_params, "csv")
+
+    @get(f"{base}/export.xlsx", guards=readers, include_in_schema=False)
+    async def export_xlsx(request: Request[Any, Any, Any]) -> Stream:
+        return await exports.export(lst, me(request), request.query_params, "xlsx")
 
     @get(f"{base}/new", guards=writers, include_in_schema=False)
     async def new(request: Request[Any, Any, Any]) -> Template:
@@ -74,4 +83,4 @@ def routes_for(lst: RefList) -> list[Any]:
             return Template(FORM, context=outcome.context, status_code=400)
         return done_redirect(f"{base}/{outcome.id}", "reactivated" if on else "deactivated")
 
-    return [index, new, create, detail, update, active]
+    return [index, export_csv, export_xlsx, new, create, detail, update, active]

@@ -267,6 +267,28 @@ class RefList:
             out.append(cell)
         return out
 
+    # --- the export (server/refdata/exports.py) ----------------------------------------------
+
+    def export_columns(self) -> tuple[tuple[str, str], ...]:
+        """The export's columns, (row key, English label): the table's by default."""
+        return tuple((c.key, self.label_of(c.key)) for c in self.columns)
+
+    def export_selected(self) -> list[Any]:
+        """The columns an exported row reads (the table's by default)."""
+        return self.selected()
+
+    async def export_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A batch of rows as the export shows them (key -> value): the table's texts."""
+        await self.decorate(rows)
+        out = []
+        for r in rows:
+            shown: dict[str, Any] = {}
+            for c, cell in zip(self.columns, self.cells(r), strict=True):
+                shown[c.key] = cell["text"] if "status" not in cell else (
+                    _("Active") if cell["status"] else _("Deactivated"))
+            out.append(shown)
+        return out
+
     # --- one record --------------------------------------------------------------------------
 
     async def load(self, user: CurrentUser, record_id: str) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from piccolo.query.functions.aggregate import Count
 
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Staff, StaffSite
-from server.estate.tables import Building
+from server.estate.tables import Building, Unit
 from server.lib.i18n import gettext as _
+from server.lib.newest import newest_first
 from server.lib.paging import PageOf
 from server.lib.queries import (
     as_id,
@@ -71,14 +72,18 @@ def _id_clause(column: Any, value: str) -> Any:
     return column == wanted if wanted else False
 
 
-def where(user: CurrentUser, f: BoardFilters, with_state: bool = True) -> Any:
-    """The board's where-clause: ``None`` (everything), ``False`` (nothing) or a clause."""
+def where(user: CurrentUser, f: BoardFilters, with_state: bool = True,
+          page: bool = False) -> Any:
+    """The board's where-clause: ``None`` (everything), ``False`` (nothing) or a clause;
+    ``page``: for the newest-first page (:mod:`server.lib.newest`)."""
     search = None
-    if f.q:
+    if f.q:  # the unit numbers first (a few thousand units), not a join per request
+        units = Unit.select(Unit.id).where(contains(Unit.number, f.q))
         search = (contains(R.number, f.q) | contains(R.description, f.q)
-                  | contains(R.area, f.q) | contains(R.unit.number, f.q))
+                  | contains(R.area, f.q) | R.unit.is_in(units))
+    site = scope(R.site, user, f.site)
     return both(
-        scope(R.site, user, f.site),
+        newest_first(site) if page else site,
         _state_clause(f.state) if with_state else None,
         R.category == f.category if f.category in CATEGORIES else None,
         R.urgency == f.urgency if f.urgency in URGENCIES else None,
@@ -117,31 +122,22 @@ async def decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-async def rows(user: CurrentUser, f: BoardFilters) -> PageOf:
+async def rows(user: CurrentUser, f: BoardFilters, total: int | None = None) -> PageOf:
+    """A page of the board; ``total``: the rows' count when the caller knows it."""
     clause = where(user, f)
     if clause is False:
         return empty_page()
     query, count = select(), R.count()
     if clause is not None:
-        query, count = query.where(clause), count.where(clause)
-    page = await paged(query, count, f.page)
+        query, count = query.where(where(user, f, page=True)), count.where(clause)
+    page = await paged(query, count if total is None else _known(total), f.page)
     page.rows = await decorate(page.rows)
     return page
 
 
-async def all_rows(user: CurrentUser, f: BoardFilters) -> list[dict[str, Any]]:
-    """Every row of the filters (no paging): what the exports hold."""
-    clause = where(user, f)
-    if clause is False:
-        return []
-    query = select()
-    return await decorate([plain(r) for r in await (
-        query.where(clause) if clause is not None else query)])
-
-
 async def counts(user: CurrentUser, f: BoardFilters) -> dict[str, int]:
     """Requests per state for the board's other filters; ``open`` and ``overdue`` too."""
-    clause = where(user, f, with_state=False)
+    clause = where(user, f, with_state=False, page=bool(f.q))  # a search reads every row
     out = dict.fromkeys([*STATE_TABS, "all"], 0)
     if clause is False:
         return out
@@ -191,6 +187,13 @@ async def filter_options(user: CurrentUser, f: BoardFilters) -> dict[str, Any]:
     }
 
 
+async def _known(total: int) -> int:
+    return total
+
+
 async def board_page(user: CurrentUser, f: BoardFilters) -> dict[str, Any]:
-    return {"filters": f, "page": await rows(user, f), "counts": await counts(user, f),
+    """The page: the tab's count is one of the counts per state (one scan fewer)."""
+    tabs = await counts(user, f)
+    total = tabs.get(f.state if f.state in tabs else "all", tabs["all"])
+    return {"filters": f, "page": await rows(user, f, total), "counts": tabs,
             "options": await filter_options(user, f), "tabs": STATE_TABS}

@@ -9,13 +9,17 @@ Its exceptions, for the office to look into:
 * ``no_owner_consent`` — a visit in a unit whose key is owner-deposited, lent without the
   owner's consent noted on the loan.
 
-A voided loan is no loan: it raises none of them."""
+A voided loan is no loan: it raises none of them. :func:`problems` tells them for one
+request (its page, the chain list); :func:`clause` is the same rule in SQL, for the office
+home's counts (one query, whatever the number of requests)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from piccolo.columns.combination import WhereRaw
 
 from server.accounts.schemas import CurrentUser
 from server.keys.tables import KeyLoan
@@ -60,6 +64,44 @@ def state(loan: Mapping[str, Any] | None, visits: Sequence[Mapping[str, Any]],
         v.get("closed_at") is not None for v in visits)
     return {"state": "complete" if complete and not found else "open",
             "problems": [(k, CHAIN_KINDS[k]) for k in found]}
+
+
+# SQL on the request's loan and visits (no value is written into it: each is a parameter)
+LOAN = ("EXISTS (SELECT 1 FROM key_loan WHERE key_loan.id = repair_request.key_loan "
+        "AND NOT key_loan.voided AND ")
+NO_VISIT = "NOT EXISTS (SELECT 1 FROM repair_visit WHERE repair_visit.request = repair_request.id)"
+CLOSED_VISIT = ("EXISTS (SELECT 1 FROM repair_visit WHERE repair_visit.request = "
+                "repair_request.id AND repair_visit.closed_at IS NOT NULL)")
+VISIT_IN_UNIT = ("EXISTS (SELECT 1 FROM repair_visit WHERE repair_visit.request = "
+                 "repair_request.id AND repair_visit.unit IS NOT NULL)")
+NO_CONSENT = ("TRIM(COALESCE(key_loan.owner_consent, '')) = '' AND EXISTS (SELECT 1 FROM "
+              "key_tag WHERE key_tag.id = key_loan.\"key\" AND key_tag.category = {})")
+
+
+def clause(kind: str, at: datetime) -> Any:
+    """The requests that have the chain exception ``kind`` at ``at``, as a where-clause on
+    repair requests: :func:`problems` in SQL. Each reads from the requests a key was lent for
+    (``key_loan IS NOT NULL``, the partial index of the office home), their loan by its id
+    and their visits by the request's."""
+    keyed = R.key_loan.is_not_null()
+    if kind == "no_visit":
+        since = at - timedelta(hours=KEY_WITHOUT_VISIT_HOURS)
+        return keyed & WhereRaw(
+            LOAN + "(key_loan.returned_at IS NOT NULL OR key_loan.lent_at < {}))", since,
+        ) & WhereRaw(NO_VISIT)
+    if kind == "key_still_out":
+        return keyed & WhereRaw(
+            LOAN + "key_loan.returned_at IS NULL AND key_loan.due_at < {})", at,
+        ) & WhereRaw(CLOSED_VISIT)
+    if kind == "no_owner_consent":
+        return keyed & WhereRaw(LOAN + NO_CONSENT + ")", OWNER_DEPOSITED) & WhereRaw(
+            VISIT_IN_UNIT)
+    raise ValueError(f"unknown entry chain exception {kind!r}")
+
+
+# the moment a request's chain began: its loan's lending (a new loan is a new occurrence)
+LENT_AT = ('(SELECT key_loan.lent_at FROM key_loan '
+           'WHERE key_loan.id = "repair_request"."key_loan")')
 
 
 async def of_request(request: Mapping[str, Any], loan: Mapping[str, Any] | None,

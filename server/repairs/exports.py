@@ -1,22 +1,32 @@
-"""The request board as a spreadsheet: every request matching the board's filters and search
-(no paging), as CSV (UTF-8 with a BOM, so Excel opens Chinese text) or XLSX. Scoped to the
-user's sites like the board; text a spreadsheet would run as a formula is kept as text."""
+"""The request board and the follow-up queue as spreadsheets: every request matching the
+board's filters and search, every follow-up of the queue's tab (all pages), as CSV (UTF-8
+with a BOM, so Excel opens Chinese text) or XLSX, read and sent a batch at a time through
+the office's one export (:mod:`server.lib.exports`, which keeps text a spreadsheet would run
+as a formula as text). Scoped to the user's sites like the pages."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
+from litestar.response import Stream
+
 from server.accounts.schemas import CurrentUser
+from server.lib import exports
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
-from server.lib.queries import local_time, now
-from server.lib.spreadsheets import safe_cell
-from server.lib.timezone import estate_zone
-from server.repairs import board
-from server.repairs.schemas import BoardFilters
+from server.lib.queries import local_time, plain
+from server.repairs import board, followups
+from server.repairs.schemas import BoardFilters, FollowUpFilters
+from server.repairs.tables import RepairRequest
 
+R = RepairRequest
+FOLLOW_UP_HEADERS = (
+    ("site_code", lazy("Site")), ("number", lazy("Request number")),
+    ("where", lazy("Unit or area")), ("reason", lazy("Why followed up")),
+    ("due", lazy("Call due")), ("overdue", lazy("Call overdue")), ("method", lazy("By")),
+    ("rating", lazy("Rating")), ("done", lazy("Done at")), ("done_by_name", lazy("Done by")),
+    ("notes", lazy("Notes")),
+)
 HEADERS = (
     ("site_code", lazy("Site")), ("number", lazy("Request number")),
     ("reported", lazy("Reported at")), ("unit_number", lazy("Unit")),
@@ -28,49 +38,49 @@ HEADERS = (
     ("started", lazy("Work started")), ("finished", lazy("Work finished")),
     ("description", lazy("Description")),
 )
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def rows(user: CurrentUser, f: BoardFilters) -> list[dict[str, Any]]:
-    """The board's rows for its filters (every page), as the sheet shows them."""
-    found = await board.all_rows(user, f)
-    for r in found:
-        r["category"] = _(r["category_label"])
-        r["urgency"] = _(r["urgency_label"])
-        r["state"] = _(r["state_label"])
-        r["complaint"] = _("Yes") if r["complaint"] else _("No")
-        r["overdue"] = _("Yes") if r["overdue"] else _("No")
-        r["started"] = local_time(r["started_at"])
-        r["finished"] = local_time(r["finished_at"])
-    return found
+def shape(r: dict[str, Any]) -> dict[str, Any]:
+    """A board row as the sheet shows it (a request number stays text, as on the board)."""
+    return {**r, "number": str(r["number"]), "category": _(r["category_label"]),
+            "urgency": _(r["urgency_label"]), "state": _(r["state_label"]),
+            "complaint": _("Yes") if r["complaint"] else _("No"),
+            "overdue": _("Yes") if r["overdue"] else _("No"),
+            "started": local_time(r["started_at"]), "finished": local_time(r["finished_at"])}
 
 
-def table(found: list[dict[str, Any]]) -> list[list[Any]]:
-    out: list[list[Any]] = [[_(label) for _k, label in HEADERS]]
-    out += [[safe_cell("" if r.get(k) is None else str(r.get(k))) for k, _l in HEADERS]
-            for r in found]
-    return out
+def batches(user: CurrentUser, f: BoardFilters) -> Any:
+    """Every row of the board's filters, newest first, a batch at a time."""
+    return exports.keyset_batches(
+        lambda: board.select().order_by(R.id, ascending=False), board.where(user, f),
+        R.reported_at, R.id, decorate=board.decorate)
 
 
-def _stamp() -> str:
-    return f"repairs-{now().astimezone(estate_zone()):%Y%m%d-%H%M}"
+async def export(user: CurrentUser, f: BoardFilters, fmt: exports.Format) -> Stream:
+    return await exports.export(fmt, HEADERS, batches(user, f), exports.stamp("repairs"),
+                                lazy("Repair requests"), shape)
 
 
-async def as_csv(user: CurrentUser, f: BoardFilters) -> tuple[str, bytes]:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in table(await rows(user, f)):
-        writer.writerow(row)
-    return f"{_stamp()}.csv", ("\ufeff" + out.getvalue()).encode("utf-8")
+def follow_up_shape(r: dict[str, Any]) -> dict[str, Any]:
+    return {**r, "number": str(r["number"]), "reason": _(r["reason_label"]),
+            "overdue": _("Yes") if r["overdue"] else _("No"),
+            "method": _(r["method_label"]) if r["method"] else "",
+            "rating": _(r["rating_label"]) if r["rating"] else ""}
 
 
-async def as_xlsx(user: CurrentUser, f: BoardFilters) -> tuple[str, bytes]:
-    from openpyxl import Workbook
+async def follow_ups(user: CurrentUser, f: FollowUpFilters, fmt: exports.Format) -> Stream:
+    """Every follow-up of the queue's tab and site (all pages, in the queue's order)."""
+    clause, show = followups.where(user, f), followups.shown_tab(f)
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_("Repair requests")[:31])
-    for row in table(await rows(user, f)):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return f"{_stamp()}.xlsx", out.getvalue()
+    async def fetch(limit: int, offset: int) -> list[dict[str, Any]]:
+        if clause is False:
+            return []
+        query = followups.select(show)
+        if clause is not None:
+            query = query.where(clause)
+        return await followups.decorate([plain(r) for r in await query.limit(limit).offset(
+            offset)])
+
+    return await exports.export(fmt, FOLLOW_UP_HEADERS, exports.offset_batches(fetch),
+                                exports.stamp("follow-ups", show), lazy("Follow-ups"),
+                                follow_up_shape)

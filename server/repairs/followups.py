@@ -1,5 +1,6 @@
 """The follow-up queue (回訪): the calls still due, the overdue ones (past their due time and
-not done) and the ones done with the resident's A/B/C, for the user's sites; counts of each."""
+not done) and the ones done with the resident's A/B/C, for the user's sites; counts of each;
+a tab's rows for its export (:mod:`server.repairs.exports`)."""
 
 from __future__ import annotations
 
@@ -33,26 +34,42 @@ def _tab(show: str) -> Any:
     return F.done_at.is_null() & (F.due_at >= at)
 
 
+def shown_tab(f: FollowUpFilters) -> str:
+    return f.show if f.show in FOLLOW_UP_TABS else "due"
+
+
+def where(user: CurrentUser, f: FollowUpFilters) -> Any:
+    """The queue's tab at the filters' sites (``False``: nothing)."""
+    return both(scope(F.site, user, f.site), _tab(shown_tab(f)))
+
+
+def select(show: str) -> Any:
+    """The queue's rows in the tab's order (the done ones latest first, the others by
+    their due time), the id last."""
+    query = F.select(*F.all_columns(), F.unit.number.as_alias("unit_number"),
+                     F.site.code.as_alias("site_code"))
+    query = query.order_by(F.done_at, ascending=False) if show == "done" \
+        else query.order_by(F.due_at)
+    return query.order_by(F.id)
+
+
+async def decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = await decorate_follow_ups(rows)
+    await _numbers(rows)
+    return rows
+
+
 async def queue_page(user: CurrentUser, f: FollowUpFilters, page: int = 1) -> dict[str, Any]:
-    show = f.show if f.show in FOLLOW_UP_TABS else "due"
+    show = shown_tab(f)
     site = scope(F.site, user, f.site)
     counts = {}
     for tab in FOLLOW_UP_TABS:
         clause = both(site, _tab(tab))
         counts[tab] = 0 if clause is False else int(await F.count().where(clause))
-    clause = both(site, _tab(show))
-    if clause is False:
-        rows = empty_page()
-    else:
-        query = F.select(
-            *F.all_columns(), F.unit.number.as_alias("unit_number"),
-            F.site.code.as_alias("site_code"),
-        ).where(clause)
-        query = query.order_by(F.done_at, ascending=False) if show == "done" \
-            else query.order_by(F.due_at)
-        rows = await paged(query, F.count().where(clause), page)
-    rows.rows = await decorate_follow_ups(rows.rows)
-    await _numbers(rows.rows)
+    clause = where(user, f)
+    rows = empty_page() if clause is False else await paged(
+        select(show).where(clause), F.count().where(clause), page)
+    rows.rows = await decorate(rows.rows)
     return {"filters": f, "show": show, "tabs": FOLLOW_UP_TABS, "counts": counts,
             "page": rows, "sites": await sites_of(user)}
 

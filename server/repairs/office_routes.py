@@ -1,9 +1,10 @@
 """The office's repair pages: the request board with its CSV/XLSX export, logging a request,
 a request's page with its actions (assign, close), a visit's full record, the technicians'
-workload, the follow-up queue, satisfaction figures, the entry chain's exceptions, repair
-conflicts and the set-up lists (repair policies, the repair team). Every page is for the
-office (supervisors see their own sites, admins every site); forms carry the CSRF token like
-every office form, post, then redirect (303) — or re-render with their errors (400)."""
+workload, the follow-up queue (and its export), satisfaction figures, the entry chain's
+exceptions, repair conflicts and the set-up lists (repair policies, the repair team). Every
+page is for the office (supervisors see their own sites, admins every site); forms carry the
+CSRF token like every office form, post, then redirect (303) — or re-render with their
+errors (400)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from server.lib.filters import filters_from, query_string
 from server.lib.i18n import lazy
@@ -45,11 +46,6 @@ def _q(request: Request[Any, Any, Any], name: str) -> str:
     return str(request.query_params.get(name, "") or "")
 
 
-def _download(name: str, body: bytes, media_type: str) -> Response[bytes]:
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
-
-
 def _after(outcome: Outcome, template: str, location: str) -> Template | Redirect:
     if outcome.errors:
         return Template(template, status_code=400, context=outcome.context)
@@ -67,17 +63,15 @@ async def board_page(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/office/repairs/export.csv", **OFFICE)
-async def export_csv(request: Request[Any, Any, Any]) -> Response[bytes]:
-    name, body = await exports.as_csv(me(request),
-                                      filters_from(request.query_params, BoardFilters))
-    return _download(name, body, "text/csv; charset=utf-8")
+async def export_csv(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.export(me(request), filters_from(request.query_params, BoardFilters),
+                                "csv")
 
 
 @get("/office/repairs/export.xlsx", **OFFICE)
-async def export_xlsx(request: Request[Any, Any, Any]) -> Response[bytes]:
-    name, body = await exports.as_xlsx(me(request),
-                                       filters_from(request.query_params, BoardFilters))
-    return _download(name, body, exports.XLSX_TYPE)
+async def export_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.export(me(request), filters_from(request.query_params, BoardFilters),
+                                "xlsx")
 
 
 # --- logging a request ---------------------------------------------------------------------
@@ -149,6 +143,18 @@ async def follow_ups(request: Request[Any, Any, Any]) -> Template:
     return Template("office/repairs/follow_ups.html", context=context)
 
 
+@get("/office/repairs/follow-ups/export.csv", **OFFICE)
+async def follow_ups_csv(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.follow_ups(
+        me(request), filters_from(request.query_params, FollowUpFilters), "csv")
+
+
+@get("/office/repairs/follow-ups/export.xlsx", **OFFICE)
+async def follow_ups_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.follow_ups(
+        me(request), filters_from(request.query_params, FollowUpFilters), "xlsx")
+
+
 @get("/office/repairs/satisfaction", **OFFICE)
 async def satisfaction(request: Request[Any, Any, Any]) -> Template:
     return Template("office/repairs/satisfaction.html", context=await figures.satisfaction_page(
@@ -180,7 +186,7 @@ async def conflicts_list(request: Request[Any, Any, Any]) -> Template:
 routes = [
     # static paths before the request's /office/repairs/{id}
     board_page, export_csv, export_xlsx, report_new, report_create, request_show,
-    request_assign, request_close, visit_show, workload, follow_ups, satisfaction, entry_chain,
-    conflicts_list,
+    request_assign, request_close, visit_show, workload, follow_ups, follow_ups_csv,
+    follow_ups_xlsx, satisfaction, entry_chain, conflicts_list,
     *(handler for lst in LISTS for handler in routes_for(lst)),
 ]

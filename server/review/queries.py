@@ -29,7 +29,7 @@ from server.lib.queries import (
     staff_names,
     to_datetime,
 )
-from server.review import present
+from server.review import kinds, present
 from server.review.schemas import (
     CONFLICT_STATUS_LABELS,
     OFFICE_ACTION_LABELS,
@@ -159,49 +159,58 @@ async def record_page(user: CurrentUser, record_type: str, record_id: str) -> di
 
 # --- conflicts -----------------------------------------------------------------------------
 
-def _conflict_where(user: CurrentUser, f: ConflictFilters, stream: str) -> Any:
+def conflict_where(user: CurrentUser, f: ConflictFilters, stream: str,
+                   with_kind: bool = True) -> Any:
+    """The conflicts of the filters (and of ``stream``); ``with_kind=False``: of every kind
+    (what the counts by kind count)."""
     clauses = [space_scope(Conflict.space, user, f.site, stream)]
     if f.status in ("open", "resolved"):
         clauses.append(Conflict.status == f.status)
+    if with_kind and f.kind:
+        clauses.append(Conflict.kind == f.kind)
     return both(*clauses)
 
 
+async def decorate_conflicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records each conflict is about (titles, links) and its time, for a page or an
+    export's batch (one query per record type)."""
+    by_type: dict[str, list[str]] = {}
+    for r in rows:
+        r["record_ids"] = [str(i) for i in json_value(r["record_ids"]) or []]
+        by_type.setdefault(r["record_type"], []).extend(r["record_ids"])
+    found = {t: await record_rows(t, ids) for t, ids in by_type.items()}
+    for r in rows:
+        records = found.get(r["record_type"], {})
+        r["records"] = [{"id": i, "href": present.page_of(r["record_type"], i),
+                         "title": present.title(r["record_type"], records[i]["data"])}
+                        for i in r["record_ids"] if i in records]
+        r["created"] = local_time(r["created_at"])
+    return rows
+
+
 async def list_conflicts(user: CurrentUser, f: ConflictFilters, stream: str = "") -> PageOf:
-    where = _conflict_where(user, f, stream)
+    where = conflict_where(user, f, stream)
     if where is False:
         return empty_page()
     select = Conflict.select().where(where).order_by(Conflict.created_at, ascending=False)
     page = await paged(select, Conflict.count().where(where), f.page)
-    by_type: dict[str, list[str]] = {}
-    for r in page.rows:
-        r["record_ids"] = [str(i) for i in json_value(r["record_ids"]) or []]
-        by_type.setdefault(r["record_type"], []).extend(r["record_ids"])
-    found = {t: await record_rows(t, ids) for t, ids in by_type.items()}
-    for r in page.rows:
-        rows = found.get(r["record_type"], {})
-        r["records"] = [{"id": i, "href": present.page_of(r["record_type"], i),
-                         "title": present.title(r["record_type"], rows[i]["data"])}
-                        for i in r["record_ids"] if i in rows]
-        r["created"] = local_time(r["created_at"])
+    page.rows = await decorate_conflicts(page.rows)
     return page
-
-
-def _kinds() -> dict[str, str]:
-    kinds = {"field_overwritten": "field_overwritten"}
-    for t in default_registry().records:
-        kinds.update({k: k for k in t.conflict_kinds})
-    return kinds
 
 
 async def conflicts_page(user: CurrentUser, f: ConflictFilters, stream: str = "",
                          path: str = "/office/conflicts",
                          detail: str = "") -> dict[str, Any]:
     """A list of conflicts at ``path``; each opens at ``detail``/<id> (default: ``path``'s own
-    detail route — a domain without one names the review console's, /office/conflicts)."""
+    detail route — a domain without one names the review console's, /office/conflicts).
+    Above it, how many of each kind the other filters hold."""
+    found = await kinds.grouped(Conflict, Conflict.kind,
+                                conflict_where(user, f, stream, with_kind=False))
     return {"page": await list_conflicts(user, f, stream), "filters": f,
-            "sites": await sites_of(user), "kinds": _kinds(),
+            "sites": await sites_of(user), "kinds": kinds.conflict_kinds(),
+            "counts": kinds.counts(found, kinds.conflict_label, f.kind),
             "statuses": CONFLICT_STATUS_LABELS, "path": path, "detail": detail or path,
-            "query": lambda **kw: query_string(f, **kw)}
+            "stream": stream, "query": lambda **kw: query_string(f, **kw)}
 
 
 async def open_conflict(user: CurrentUser, conflict_id: str) -> dict[str, Any]:
@@ -268,11 +277,30 @@ async def rejection_scope(user: CurrentUser) -> Any:
     return in_spaces | ((Rejection.space == "") & Rejection.staff.is_in(staff))
 
 
-async def list_rejections(user: CurrentUser, f: ConflictFilters) -> PageOf:
+async def rejection_where(user: CurrentUser, f: ConflictFilters, with_kind: bool = True
+                          ) -> Any:
+    """The rejections of the filters (``kind``: a rejection's code); ``with_kind=False``:
+    of every code (what the counts by code count)."""
     clauses = [await rejection_scope(user)]
     if f.status in ("open", "resolved"):
         clauses.append(Rejection.status == f.status)
-    where = both(*clauses)
+    if with_kind and f.kind:
+        clauses.append(Rejection.code == f.kind)
+    return both(*clauses)
+
+
+async def decorate_rejections(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = await staff_names([r["staff"] for r in rows] + [r["resolved_by"] for r in rows])
+    for r in rows:
+        r["staff_name"] = names.get(str(r["staff"]), "")
+        r["resolved_by_name"] = names.get(str(r["resolved_by"]), "")
+        r["created"] = local_time(r["created_at"])
+        r["code_label"] = kinds.rejection_label(r["code"])
+    return rows
+
+
+async def list_rejections(user: CurrentUser, f: ConflictFilters) -> PageOf:
+    where = await rejection_where(user, f)
     if where is False:
         return empty_page()
     select = Rejection.select().order_by(Rejection.created_at, ascending=False)
@@ -280,17 +308,18 @@ async def list_rejections(user: CurrentUser, f: ConflictFilters) -> PageOf:
     if where is not None:
         select, count = select.where(where), count.where(where)
     page = await paged(select, count, f.page)
-    names = await staff_names([r["staff"] for r in page.rows]
-                              + [r["resolved_by"] for r in page.rows])
-    for r in page.rows:
-        r["staff_name"] = names.get(str(r["staff"]), "")
-        r["resolved_by_name"] = names.get(str(r["resolved_by"]), "")
-        r["created"] = local_time(r["created_at"])
+    page.rows = await decorate_rejections(page.rows)
     return page
 
 
 async def rejections_page(user: CurrentUser, f: ConflictFilters) -> dict[str, Any]:
+    found = await kinds.grouped(Rejection, Rejection.code,
+                                await rejection_where(user, f, with_kind=False))
+    codes = {**{c: kinds.rejection_label(c) for c in found},
+             **({f.kind: kinds.rejection_label(f.kind)} if f.kind else {})}
     return {"page": await list_rejections(user, f), "filters": f,
+            "counts": kinds.counts(found, kinds.rejection_label, f.kind),
+            "kinds": dict(sorted(codes.items(), key=lambda c: c[1])),
             "statuses": CONFLICT_STATUS_LABELS, "query": lambda **kw: query_string(f, **kw)}
 
 
@@ -322,15 +351,3 @@ async def count(table: Any, *clauses: Any) -> int:
         return 0
     query = table.count()
     return int(await (query.where(where) if where is not None else query))
-
-
-async def review_counts(user: CurrentUser) -> list[dict[str, Any]]:
-    """The review core's exceptions: open conflicts and open rejections."""
-    return [
-        {"label": "Open conflicts", "href": "/office/conflicts", "alert": True,
-         "count": await count(Conflict, space_scope(Conflict.space, user),
-                              Conflict.status == "open")},
-        {"label": "Open rejections", "href": "/office/sync/rejections", "alert": True,
-         "count": await count(Rejection, await rejection_scope(user),
-                              Rejection.status == "open")},
-    ]

@@ -1,6 +1,6 @@
 """The review pages for every record type: the conflict inbox, a conflict, the rejections of
-the office's sites, and any record's detail with its history. Handlers make one service
-call each; lists answer htmx with their results fragment."""
+the office's sites (both lists counted by kind, and exported as CSV or XLSX). Handlers make
+one service call each; lists answer htmx with their results fragment."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from uuid import UUID
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
+from server.lib.exports import Format
 from server.lib.pages import office_staff
 from server.refdata.pages import is_fragment, me
-from server.review import queries, service
+from server.review import exports, queries, service
 from server.review.schemas import ConflictFilters, NoteForm, filters_from
 from server.review.service import Outcome
 
@@ -45,6 +46,23 @@ async def conflicts_list(request: Request[Any, Any, Any]) -> Template:
                    await queries.conflicts_page(me(request), filters))
 
 
+@get("/office/conflicts/export.csv", **OFFICE)
+async def conflicts_csv(request: Request[Any, Any, Any]) -> Stream:
+    return await _conflicts_export(request, "csv")
+
+
+@get("/office/conflicts/export.xlsx", **OFFICE)
+async def conflicts_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await _conflicts_export(request, "xlsx")
+
+
+async def _conflicts_export(request: Request[Any, Any, Any], fmt: Format) -> Stream:
+    """Every conflict of the filters; ``stream`` narrows to one domain's (its own page)."""
+    return await exports.conflicts(me(request),
+                                   filters_from(request.query_params, ConflictFilters),
+                                   str(request.query_params.get("stream", "") or ""), fmt)
+
+
 @get("/office/conflicts/{conflict_id:uuid}", **OFFICE)
 async def conflict_show(request: Request[Any, Any, Any],
                         conflict_id: FromPath[UUID]) -> Template:
@@ -68,6 +86,18 @@ async def rejections_list(request: Request[Any, Any, Any]) -> Template:
                    await queries.rejections_page(me(request), filters))
 
 
+@get("/office/sync/rejections/export.csv", **OFFICE)
+async def rejections_csv(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.rejections(
+        me(request), filters_from(request.query_params, ConflictFilters), "csv")
+
+
+@get("/office/sync/rejections/export.xlsx", **OFFICE)
+async def rejections_xlsx(request: Request[Any, Any, Any]) -> Stream:
+    return await exports.rejections(
+        me(request), filters_from(request.query_params, ConflictFilters), "xlsx")
+
+
 @get("/office/sync/rejections/{rejection_id:uuid}", **OFFICE)
 async def rejection_show(request: Request[Any, Any, Any],
                          rejection_id: FromPath[UUID]) -> Template:
@@ -83,5 +113,5 @@ async def rejection_resolve(request: Request[Any, Any, Any], rejection_id: FromP
                  "office/review/rejection.html", "/office/sync/rejections/{id}?saved=1")
 
 
-routes = [conflicts_list, conflict_show, conflict_resolve, rejections_list, rejection_show,
-          rejection_resolve]
+routes = [conflicts_list, conflicts_csv, conflicts_xlsx, conflict_show, conflict_resolve,
+          rejections_list, rejections_csv, rejections_xlsx, rejection_show, rejection_resolve]

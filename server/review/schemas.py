@@ -35,6 +35,7 @@ OFFICE_ACTION_LABELS = {
 class ConflictFilters(msgspec.Struct, kw_only=True):
     status: str = "open"  # open | resolved | all
     site: str = ""
+    kind: str = ""  # a conflict's kind, a rejection's code ("" = every one)
     page: int = 1
 
 

@@ -130,7 +130,7 @@ async def resolve_rejection(user: CurrentUser, rejection_id: str, note: str) -> 
 
 # --- form wrappers (field errors re-render the page they came from) -------------------------
 
-async def attempt(action: Awaitable[None], record_id: str,
+async def attempt(action: Awaitable[Any], record_id: str,
                   page: Callable[[], Awaitable[dict[str, Any]]]) -> Outcome:
     try:
         await action

@@ -166,7 +166,7 @@ async def _follow_ups_follow_the_sampling_rule(
                            if v["outcome"] in ("done", "follow_up")),
                           key=lambda v: _moment(v["closed_at"]))
         mine = follow_ups.get(str(r["id"]), [])
-        if not closings:
+        if not closings or r["state"] == "closed":  # the office closed it: nothing to call
             assert not mine, r["number"]
             continue
         first = closings[0]

@@ -222,7 +222,7 @@ async def test_the_demo_estate_has_patrol_set_up_history_and_rounds_for_guard(
     assert any(s["every_hours"] == 2 and (s["window_start"], s["window_end"]) == (
         "22:00", "06:00") and s["random_start"] for s in schedules)
     assert any(json_value(s["fixed_times"]) == ["09:00", "15:00"] for s in schedules)
-    # four weeks of history: misses, late rounds, typed codes, skips awaiting review, photos
+    # eight weeks of history: misses, late rounds, typed codes, skips awaiting review, photos
     rounds = await _rounds()
     assert rounds[0]["slot_at"] < before - timedelta(days=27)
     past = [r for r in rounds if r["due_by"] < before]
@@ -235,7 +235,9 @@ async def test_the_demo_estate_has_patrol_set_up_history_and_rounds_for_guard(
     typed = sum(s["method"] == "typed" for s in scans) / len(scans)
     assert 0.05 < typed < 0.15
     assert any(s["review"] == "pending" for s in scans)
-    assert {s["version"] for s in scans} == {1} and all(s["space"] for s in scans)
+    # written in bulk at version 1; the few the phones pushed (the console's set piece) later
+    assert sum(s["version"] != 1 for s in scans) < 10
+    assert all(s["version"] >= 1 and s["space"] for s in scans)
     assert await PatrolIncident.count() > 10
     photo = await Blob.select().first()
     assert photo is not None and bytes(photo["data"]).startswith(b"\x89PNG\r\n\x1a\n")

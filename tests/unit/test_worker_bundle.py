@@ -184,7 +184,8 @@ def test_a_workers_kit_declares_only_what_its_domains_apply() -> None:
     every = kit_data()
     for role, domains in role_domains().items():
         kit = kit_data(tuple(domains))
-        assert {"site", "building", "unit", "resident", "conflict"} <= set(kit["records"]), role
+        assert {"site", "building", "unit", "resident", "conflict", "review"} <= set(
+            kit["records"]), role
         assert set(kit["mutations"]) == {m for d in domains for m in phone_mutations(d)}, role
         assert kit["streams"] == every["streams"] and kit["messages"] == every["messages"]
     desk = kit_data(tuple(role_domains()["front_desk"]))

@@ -92,6 +92,7 @@ export function start(config) {
   });
   configureSync({
     schemaVersion: config.schemaVersion,
+    build: config.build,
     notify: broadcast,
     carries: (role) => (config.roleDomains[role] || []).every((d) => config.domains.includes(d)),
   });

@@ -13,6 +13,9 @@
  *     rejections, cookie); the last one drops acknowledged mutations and rebases (apply.js).
  *  4. 401 (expired or revoked device) pauses syncing until the person signs in again;
  *     update_required pauses it until the app updates. The outbox is always kept.
+ *  Every push and pull reports this app's build and how many of its mutations the server
+ *  has not yet accepted (X-Caretaker-App-Version, X-Caretaker-Pending): the office's list
+ *  of devices shows them.
  *
  * Single-flight: one run at a time in this worker (a second request while running schedules
  * one more run). That does not protect against a lost acknowledgement when the worker is
@@ -40,6 +43,9 @@ const UNUSED_BLOB_KEEP_MS = 24 * 3600 * 1000;
 export const progress = { phase: "idle", total: 0, sent: 0, error: "", startedAt: 0 };
 
 let schemaVersion = 1;
+let build = "";
+/** Mutations of this run's client not yet accepted (the X-Caretaker-Pending report). */
+let pending = 0;
 /** @type {(message: Record<string, any>) => void} */
 let notify = () => {};
 /** Whether this worker carries the code of a person's domains (server/app_shell/
@@ -61,11 +67,12 @@ class Paused extends Error {}
 class NetworkError extends Error {}
 
 /**
- * @param {{schemaVersion: number, notify: (message: Record<string, any>) => void,
+ * @param {{schemaVersion: number, build: string, notify: (message: Record<string, any>) => void,
  *   carries?: (role: string) => boolean}} options
  */
 export function configure(options) {
   schemaVersion = options.schemaVersion;
+  build = options.build;
   notify = options.notify;
   if (options.carries) carries = options.carries;
 }
@@ -168,7 +175,12 @@ async function call(url, init) {
 function post(token, path, payload) {
   return call(path, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    headers: {
+      "Content-Type": "application/json",
+      Authorization: `Bearer ${token}`,
+      "X-Caretaker-App-Version": build,
+      "X-Caretaker-Pending": `${pending}`,
+    },
     body: JSON.stringify(payload),
   });
 }
@@ -231,7 +243,8 @@ async function push(session, retried = false) {
     const client = await getClient(tx, session.client_id);
     const entries = client ? await unpushed(tx, session.client_id, client.acked) : [];
     await tx.done;
-    if (!client || !entries.length) return;
+    pending = entries.length;
+    if (!client || !pending) return;
     const schema = entries[0].schema ?? 1;
     let batch = entries.slice(0, PUSH_BATCH);
     const other = batch.findIndex((m) => (m.schema ?? 1) !== schema);
@@ -252,7 +265,8 @@ async function push(session, retried = false) {
       const c = await getClient(wtx, session.client_id);
       if (c) await putClient(wtx, { ...c, acked: Math.max(c.acked, res.body.last_mutation_id) });
     });
-    if (entries.length <= batch.length) return;
+    // the batch is accepted: what the next request (a push, or the pull) reports
+    if ((pending -= batch.length) < 1) return;
   }
 }
 

@@ -9,6 +9,7 @@ import { t } from "../i18n.js";
 import { DOMAINS } from "../domains.js";
 import { getRejections, putRejections, setLanguage } from "../session.js";
 import { requestSync } from "../sync.js";
+import { flagged } from "./status.js";
 import { comingSoon } from "../views/home.js";
 import { inbox } from "../views/inbox.js";
 
@@ -32,9 +33,10 @@ export async function homeScreen(ctx) {
 export async function inboxScreen(ctx) {
   const session = /** @type {import("../session.js").Session} */ (ctx.session);
   const tx = await begin("readonly");
-  const [conflicts, rejections] = await Promise.all([
+  const [conflicts, rejections, reviews] = await Promise.all([
     tx.recordsOfType("conflict"),
     getRejections(tx, session.client_id),
+    tx.recordsOfType("review"),
   ]);
   // the records refused mutations name (a loan's key, for its code)
   /** @type {Map<string, Record<string, any>>} */
@@ -57,6 +59,7 @@ export async function inboxScreen(ctx) {
     main: inbox({
       conflicts: mine,
       rejections: [...rejections].reverse(),
+      reviews: flagged(reviews, session.user.id),
       lookup: (type, id) => named.get(`${type}:${id}`),
     }),
     live: "/m/inbox",

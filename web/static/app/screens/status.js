@@ -6,6 +6,11 @@ import { DOMAINS } from "../domains.js";
 import { getClient, getRejections, getSession } from "../session.js";
 import { isSyncing, progress } from "../sync.js";
 
+/** The office's reviews of the person's records that need them (has issues, rejected).
+ * @param {import("../db.js").StoredRecord[]} reviews @param {string} me */
+export const flagged = (reviews, me) =>
+  reviews.filter((r) => r.data.state != "approved" && (r.data.staff_ids || []).includes(me));
+
 /**
  * The status as it is now (after the screen's own writes), in one read transaction.
  * @param {number} now
@@ -21,11 +26,12 @@ export async function loadStatus(now) {
       syncing: false, phase: "idle", paused: null, inbox: 0, syncedOnce: false, now,
     };
   }
-  const [pending, client, rejections, conflicts] = await Promise.all([
+  const [pending, client, rejections, conflicts, reviews] = await Promise.all([
     tx.pendingCount(session.client_id),
     getClient(tx, session.client_id),
     getRejections(tx, session.client_id),
     tx.recordsOfType("conflict"),
+    tx.recordsOfType("review"),
   ]);
   await tx.done;
   const mine = conflicts.filter(
@@ -41,7 +47,7 @@ export async function loadStatus(now) {
     syncing: isSyncing(),
     phase: progress.phase,
     paused: session.paused,
-    inbox: mine.length + rejections.filter((r) => !r.seen).length,
+    inbox: mine.length + rejections.filter((r) => !r.seen).length + flagged(reviews, session.user.id).length,
     syncedOnce: Boolean(client && client.synced_once),
     now,
   };

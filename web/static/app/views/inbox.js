@@ -51,10 +51,10 @@ function conflictText(c) {
   return domain.conflictText(c);
 }
 
-/** @param {import("../db.js").StoredRecord} c */
-function links(c) {
-  return (c.data.record_ids || []).map((/** @type {string} */ id) => {
-    const href = DOMAINS.map((d) => d.recordHref(c.data.record_type, id)).find(Boolean);
+/** @param {string} type @param {string[]} ids */
+function links(type, ids) {
+  return ids.map((id) => {
+    const href = DOMAINS.map((d) => d.recordHref(type, id)).find(Boolean);
     return href ? html` <a href="${href}">${t("Open the record")}</a>` : "";
   });
 }
@@ -62,14 +62,14 @@ function links(c) {
 /** @typedef {(type: string, id: string) => Record<string, any> | undefined} Lookup */
 
 /**
- * @param {{conflicts: import("../db.js").StoredRecord[],
+ * @param {{conflicts: import("../db.js").StoredRecord[], reviews: import("../db.js").StoredRecord[],
  *   rejections: import("../session.js").StoredRejection[], lookup: Lookup}} v
  */
 export function inbox(v) {
   const conflicts = v.conflicts.map(
     (c) => html`<li class="inbox-item conflict" data-kind="${c.data.kind}">
       <p>${conflictText(c)}</p>
-      <p class="muted">${dateTime(c.data.created_at)}${links(c)}</p>
+      <p class="muted">${dateTime(c.data.created_at)}${links(c.data.record_type, c.data.record_ids || [])}</p>
     </li>`,
   );
   const rejections = v.rejections.map(
@@ -82,8 +82,16 @@ export function inbox(v) {
         <button type="submit" class="button">${t("Understood")}</button></form>`}
     </li>`,
   );
+  const reviews = v.reviews.map(
+    (r) => html`<li class="inbox-item review" data-state="${r.data.state}">
+      <p><strong>${t(r.data.state == "rejected" ? "Rejected by the office" : "The office says this has issues")}</strong></p>
+      <p>${r.data.comment}</p>
+      <p class="muted">${dateTime(r.data.reviewed_at)}${links(r.data.record_type, [r.data.record_id])}</p>
+    </li>`,
+  );
   return html`<h1>${t("Inbox")}</h1>
   <p class="muted">${t("Conflicts you are involved in and records the server did not accept.")}</p>
+  ${reviews.length ? html`<h2>${t("From the office")}</h2><ul class="inbox">${reviews}</ul>` : ""}
   <h2>${t("Conflicts")}</h2>
   ${conflicts.length ? html`<ul class="inbox">${conflicts}</ul>` : html`<p class="muted">${t("None.")}</p>`}
   <h2>${t("Not accepted")}</h2>
