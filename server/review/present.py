@@ -115,7 +115,6 @@ class Presenters:
     # record type -> adds what its pages show to records (a loan's key code)
     decorate: dict[str, Callable[[list[dict[str, Any]], dict[str, str]], Awaitable[None]]] = (
         field(default_factory=dict))
-    counts: list[Callable[..., Any]] = field(default_factory=list)  # office home exceptions
     nav: list[tuple[str, str]] = field(default_factory=list)  # (label, href) in the top bar
 
 

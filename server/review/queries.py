@@ -341,13 +341,3 @@ async def visible_rejection(user: CurrentUser, rejection_id: str) -> dict[str, A
     r["resolved"] = local_time(r["resolved_at"], seconds=True)
     r["args_text"] = json.dumps(json_value(r["args"]), ensure_ascii=False, indent=2)
     return r
-
-
-# --- the office home -----------------------------------------------------------------------
-
-async def count(table: Any, *clauses: Any) -> int:
-    where = both(*clauses)
-    if where is False:
-        return 0
-    query = table.count()
-    return int(await (query.where(where) if where is not None else query))

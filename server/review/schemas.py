@@ -23,6 +23,7 @@ OFFICE_ACTION_LABELS = {
     "office.conflict.resolve": lazy("Conflict resolved by the office"),
     "office.rejection.resolve": lazy("Rejection resolved by the office"),
     "office.review.mark": lazy("Reviewed by the office"),
+    "office.exception.acknowledge": lazy("Exception acknowledged by the office"),
     # written by releases before the office wrote through the mutations
     "office.key.register": lazy("Key registered by the office"),
     "office.key.update": lazy("Key edited by the office"),
