@@ -1,32 +1,36 @@
 """The office's repair figures for a site: residents' satisfaction month by month (the last
 twelve months in the estate's time zone) and by category — the 1–5 score given when a visit
 closed and the A/B/C of the follow-up calls — and the technicians' workload (open jobs,
-overdue ones, jobs finished and visits made this month)."""
+overdue ones, jobs finished and visits made this month).
+
+The database adds them up (:mod:`server.repairs.figures_sql`): a site's year holds thousands
+of visits and follow-ups, and reading them row by row into Python took most of the page's
+time. Only the counts come back — per (local month, category, rating) for satisfaction, per
+technician for the workload — and Python turns them into the lines the pages show (averages
+and shares are computed from the sums here, as before, so the numbers do not move)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from server.accounts.schemas import CurrentUser
 from server.cards.figures import months
-from server.lib.queries import now, site_and_sites, staff_names, to_datetime
+from server.lib.queries import now, site_and_sites, staff_names
 from server.lib.timezone import estate_zone
 from server.repairs import board
-from server.repairs.tables import FollowUp, RepairRequest, RepairVisit
-from sync.domains.repairs.records import CATEGORIES, OPEN_STATES
+from server.repairs.figures_sql import (
+    local_start,
+    month_bounds,
+    rated_counts,
+    scored_counts,
+    technician_jobs,
+    technician_visits,
+)
+from sync.domains.repairs.records import CATEGORIES
 
-R, V, F = RepairRequest, RepairVisit, FollowUp
 RATED = ("A", "B", "C")
-
-
-def _month(value: Any) -> str:
-    moment = to_datetime(value)
-    return moment.astimezone(estate_zone()).strftime("%Y-%m") if moment else ""
-
-
-def _start(first: Any) -> datetime:
-    return datetime(first.year, first.month, 1, tzinfo=estate_zone()).astimezone(UTC)
+JOB_FIGURES = ("open", "in_progress", "overdue", "finished")
 
 
 def _line(key: str) -> dict[str, Any]:
@@ -42,6 +46,21 @@ def _finish(line: dict[str, Any]) -> dict[str, Any]:
     return line
 
 
+def _lines_of(row: dict[str, Any], by_month: list[dict[str, Any]],
+              by_category: dict[str, dict[str, Any]], total: dict[str, Any]
+              ) -> list[dict[str, Any]]:
+    """The lines a counted row adds to: its month (none when it falls after the current
+    month), its request's category (none when the request is not the site's, or its category
+    is not one of the domain's) and the total."""
+    month = row["month"]
+    lines = [total]
+    if month is not None and 0 <= month < len(by_month):
+        lines.append(by_month[month])
+    if row["category"] in by_category:
+        lines.append(by_category[row["category"]])
+    return lines
+
+
 async def satisfaction(site: str, at: datetime | None = None
                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
                                   dict[str, Any]]:
@@ -49,30 +68,18 @@ async def satisfaction(site: str, at: datetime | None = None
     months: visits closed with a score (their count and average), follow-ups done and
     rated A, B or C (and the share of A and B)."""
     firsts = months(at)
-    start = _start(firsts[0])
-    categories = {str(r["id"]): str(r["category"]) for r in await R.select(
-        R.id, R.category).where(R.site == site)}
-    by_month = {f"{d:%Y-%m}": _line(f"{d:%Y-%m}") for d in firsts}
+    bounds = month_bounds(firsts)
+    by_month = [_line(f"{d:%Y-%m}") for d in firsts]
     by_category = {k: _line(k) for k in CATEGORIES}
     total = _line("")
-    visits = await V.select(V.request, V.satisfaction, V.closed_at).where(
-        (V.site == site) & (V.closed_at >= start) & V.satisfaction.is_not_null())
-    for v in visits:
-        lines = [by_month.get(_month(v["closed_at"])),
-                 by_category.get(categories.get(str(v["request"]), "")), total]
-        for line in lines:
-            if line is not None:
-                line["scored"] += 1
-                line["score_sum"] += int(v["satisfaction"])
-    done = await F.select(F.request, F.rating, F.done_at).where(
-        (F.site == site) & (F.done_at >= start) & F.rating.is_in(list(RATED)))
-    for f in done:
-        lines = [by_month.get(_month(f["done_at"])),
-                 by_category.get(categories.get(str(f["request"]), "")), total]
-        for line in lines:
-            if line is not None:
-                line[str(f["rating"])] += 1
-    return ([_finish(line) for line in by_month.values()],
+    for row in await scored_counts(site, bounds):
+        for line in _lines_of(row, by_month, by_category, total):
+            line["scored"] += row["scored"]
+            line["score_sum"] += row["score_sum"]
+    for row in await rated_counts(site, bounds, RATED):
+        for line in _lines_of(row, by_month, by_category, total):
+            line[row["rating"]] += row["n"]
+    return ([_finish(line) for line in by_month],
             [_finish(line) for line in by_category.values()], _finish(total))
 
 
@@ -88,7 +95,7 @@ async def workload(site: str, at: datetime | None = None) -> list[dict[str, Any]
     jobs, in progress, overdue, finished this month, visits this month."""
     at = at or now()
     today = at.astimezone(estate_zone()).date()
-    month_start = _start(today.replace(day=1))
+    month_start = local_start(today.replace(day=1))
     people = {t["id"]: t["name"] for t in await board.technicians([site])}
     lines: dict[str, dict[str, Any]] = {}
 
@@ -99,21 +106,12 @@ async def workload(site: str, at: datetime | None = None) -> list[dict[str, Any]
 
     for staff in people:
         line(staff)
-    jobs = await R.select(R.assignee, R.state, R.started_at, R.respond_by, R.complete_by,
-                          R.finished_at).where(
-        (R.site == site) & R.assignee.is_not_null()
-        & (R.state.is_in(list(OPEN_STATES)) | (R.finished_at >= month_start)))
-    for j in jobs:
-        mine = line(str(j["assignee"]))
-        if j["state"] in OPEN_STATES:
-            mine["open"] += 1
-            mine["in_progress"] += j["state"] == "in_progress"
-            mine["overdue"] += board.is_overdue(j, at)
-        finished = to_datetime(j["finished_at"])
-        if finished is not None and finished >= month_start:
-            mine["finished"] += 1
-    for v in await V.select(V.technician).where((V.site == site) & (V.arrived_at >= month_start)):
-        line(str(v["technician"]))["visits"] += 1
+    for row in await technician_jobs(site, month_start, at):
+        mine = line(row["staff"])
+        for name in JOB_FIGURES:
+            mine[name] += row[name]
+    for row in await technician_visits(site, month_start):
+        line(row["staff"])["visits"] += row["visits"]
     missing = await staff_names(k for k, v in lines.items() if not v["name"])
     for v in lines.values():
         v["name"] = v["name"] or missing.get(v["id"], "")

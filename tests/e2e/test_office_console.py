@@ -104,6 +104,12 @@ def test_supervisor_reviews_and_phones_see_it(browser: Any, phones: Phones, serv
     assert no_sideways_scroll(page)
     assert _axe(page) == []
 
+    # the review list shows the mark and filters by it
+    page.goto(f"{server.url}/office/review?type=key_loan&state=has_issues")
+    assert page.locator(f"input[name='ids'][value='{loan_a}']").count() == 1
+    assert no_sideways_scroll(page)
+    assert _axe(page) == []
+
     # the conflict from the one inbox, resolved with a note
     page.goto(f"{server.url}/office/conflicts?kind=double_loan")
     page.click(f"a[href$='{conflict}']")
