@@ -24,8 +24,9 @@ from server.lib.queries import (
     sites_of,
     staff_names,
 )
-from server.office.exceptions import Ask, Kind, kind_of
+from server.office.exceptions import Ask, Kind
 from server.office.home import kind_or_404, list_page
+from server.office.kinds import kind_of
 from server.office.tables import ExceptionAck
 from server.review.service import Outcome, attempt, audit, need_text
 

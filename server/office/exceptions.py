@@ -1,6 +1,7 @@
 """The office home's exceptions, as data: each domain declares its exception kinds in its
 ``server/<domain>/domain.py`` (``EXCEPTIONS``), the office core its own
-(:mod:`server.office.core_kinds`); this module reads any of them the same way.
+(:mod:`server.office.core_kinds`), all gathered by :mod:`server.office.kinds`; this
+module reads any of them the same way.
 
 A :class:`Kind` names what is wrong (a label, whether it is an alert), which record type its
 items are, the domain's own list of them, and where its items come from: a :class:`Rows`
@@ -31,7 +32,6 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
 from typing import Any, Protocol
 
 from piccolo.columns.base import Column
@@ -256,23 +256,6 @@ class Rows:
         if self.decorate is not None:
             await self.decorate(found.rows)
         return found
-
-
-# --- every kind -----------------------------------------------------------------------------
-
-@cache
-def kinds() -> tuple[Kind, ...]:
-    """Every kind: each domain's (``EXCEPTIONS`` of its ``domain`` module, in the order of
-    server/domains.py), then the office core's."""
-    from server.domains import _parts
-    from server.office import core_kinds
-
-    return (*(k for module in _parts("domain") for k in getattr(module, "EXCEPTIONS", ())),
-            *core_kinds.EXCEPTIONS)
-
-
-def kind_of(key: str) -> Kind | None:
-    return next((k for k in kinds() if k.key == key), None)
 
 
 async def totals(chosen: tuple[Kind, ...], ask: Ask) -> list[dict[str, Any]]:

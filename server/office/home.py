@@ -13,7 +13,8 @@ from typing import Any
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
 from server.lib.queries import as_id, sites_of
-from server.office.exceptions import NO_SITE, Ask, Kind, kind_of, kinds, totals
+from server.office.exceptions import NO_SITE, Ask, Kind, totals
+from server.office.kinds import kind_of, kinds
 
 
 def _ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ from server.accounts.tables import Device
 from server.cards.tables import Card
 from server.desk.tables import Handover
 from server.keys.tables import KeyLoan
-from server.office.exceptions import Ask, kind_of, kinds, totals
+from server.office.exceptions import Ask, totals
+from server.office.kinds import kind_of, kinds
 from server.office.phones import on_shift
 from server.office.tables import ExceptionAck
 from server.repairs import chain
