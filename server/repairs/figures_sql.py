@@ -11,16 +11,14 @@ request's, when the request is the site's."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from server.lib.named_sql import bind
 from server.lib.timezone import estate_zone
 from server.repairs.tables import RepairRequest
 from sync.domains.repairs.records import OPEN_STATES
-
-NAME = re.compile(r":([a-z_][a-z0-9_]*)")
 
 
 def local_start(first: date) -> datetime:
@@ -43,22 +41,8 @@ def _month_of(column: str, months: int) -> str:
     return f"CASE {whens} END"
 
 
-def _bind(sql: str, **values: Any) -> tuple[str, list[Any]]:
-    """``sql`` with ``:name`` marks as Piccolo's positional ``{}`` and the values in their
-    order (a list or tuple becomes one mark per item, for ``IN (:states)``)."""
-    args: list[Any] = []
-
-    def mark(found: re.Match[str]) -> str:
-        value = values[found[1]]
-        items = list(value) if isinstance(value, (list, tuple)) else [value]
-        args.extend(items)
-        return ", ".join("{}" for _ in items)
-
-    return NAME.sub(mark, sql), args
-
-
 async def _rows(sql: str, **values: Any) -> list[dict[str, Any]]:
-    query, args = _bind(sql, **values)
+    query, args = bind(sql, **values)
     return list(await RepairRequest.raw(query, *args))
 
 

@@ -9,7 +9,6 @@ moments computed in Python from the estate's calendar, server/report/months.py).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,27 +16,12 @@ from typing import Any
 from server.cards.tables import CardIssue
 from server.desk.tables import Visitor
 from server.keys.tables import KeyLoan
+from server.lib.named_sql import bind
 from server.patrol.tables import PatrolIncident, PatrolRound, PatrolRoute
 from server.repairs.tables import FollowUp, RepairRequest, RepairVisit
 from server.report.months import Month
 from sync.domains.repairs.records import CATEGORIES, OPEN_STATES
 from sync.domains.repairs.records import OUTCOMES as VISIT_OUTCOMES
-
-NAME = re.compile(r":([a-z_]+)")
-
-
-def bind(sql: str, **values: Any) -> tuple[str, list[Any]]:
-    """``sql`` with ``:name`` marks as Piccolo's positional ``{}`` and the values in their
-    order (a list or tuple becomes one mark per item, for ``IN (:states)``)."""
-    args: list[Any] = []
-
-    def mark(found: re.Match[str]) -> str:
-        value = values[found[1]]
-        items = list(value) if isinstance(value, (list, tuple)) else [value]
-        args.extend(items)
-        return ", ".join("{}" for _ in items)
-
-    return NAME.sub(mark, sql), args
 
 
 def _number(value: Any) -> int:
