@@ -92,6 +92,8 @@ def _comment(state: str, value: str) -> str:
 
 async def authors(record_type: str, ids: Sequence[str]) -> dict[str, str]:
     """Who wrote each record on a phone: the person of its first audited phone mutation."""
+    if not ids:
+        return {}
     rows = await AuditEntry.select(AuditEntry.record_id, AuditEntry.staff).where(
         (AuditEntry.record_type == record_type) & AuditEntry.record_id.is_in(list(ids))
         & AuditEntry.device.is_not_null(),

@@ -1,4 +1,4 @@
-"""The review list: the synced records of one type, newest received first, filtered by site
+"""The review list: the synced records of one type, most recently changed first, filtered by site
 and review state, each with its author, receipt time and review — the page the office marks
 records from, one at a time or a page at once. Built from the declarations, so every field
 domain's records are reviewable without a line here."""
@@ -9,6 +9,7 @@ from typing import Any
 
 from server.accounts.schemas import CurrentUser
 from server.lib.i18n import gettext as _
+from server.lib.newest import newest_first
 from server.lib.queries import both, empty_page, local_time, paged, sites_of, staff_names
 from server.review import present
 from server.review.marks import (
@@ -31,11 +32,14 @@ def type_choices() -> list[tuple[str, str]]:
     return [(name, _(present.type_label(name))) for name in reviewable_types()]
 
 
-def where_of(user: CurrentUser, f: ReviewFilters) -> tuple[Any, Any]:
-    """The table of the chosen type and the rows the filters leave (False: none)."""
+def where_of(user: CurrentUser, f: ReviewFilters, *, page: bool = False) -> tuple[Any, Any]:
+    """The table of the chosen type and the rows the filters leave (False: none); for the
+    page's query (``page``) written so SQLite walks the version index (newest_first)."""
     table = piccolo_table(f.type)
-    clauses = [space_scope(table.space, user, f.site), review_clause(table.id, f.type, f.state)]
-    return table, both(*clauses)
+    spaces = space_scope(table.space, user, f.site)
+    if page:
+        spaces = newest_first(spaces)
+    return table, both(spaces, review_clause(table.id, f.type, f.state))
 
 
 async def records_page(user: CurrentUser, f: ReviewFilters) -> dict[str, Any]:
@@ -45,9 +49,9 @@ async def records_page(user: CurrentUser, f: ReviewFilters) -> dict[str, Any]:
     table, where = where_of(user, f)
     if where is False:
         page = empty_page()
-    else:
-        select = table.select(*_columns(table, f.type)).where(where).order_by(
-            table.created_at, ascending=False)
+    else:  # newest change first: every synced table has a version index
+        select = table.select(*_columns(table, f.type)).where(
+            where_of(user, f, page=True)[1]).order_by(table.version, ascending=False)
         page = await paged(select, table.count().where(where), f.page)
     await _decorate(f.type, page.rows, await sites_of(user))
     return {"filters": f, "page": page, "types": types, "sites": await sites_of(user),
