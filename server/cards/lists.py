@@ -6,8 +6,9 @@ site's stock is refused alike wherever it is entered. The set-up lists (zones, t
 policy, per-unit quotas) are in :mod:`server.cards.setup_lists`.
 
 What is the register's own: filters on the card's state (status, its unit and building,
-expiring within 30 days, met at the desk before the stock knew it), the search reaching the
-current holder's name, and the card's page with its issues, actions and history."""
+expiring within 30 days, met at the desk before the stock knew it) and on the office's review
+of it (:mod:`server.lib.reviewed`), the search reaching the current holder's name, and the
+card's page with its issues, actions and history."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from server.cards.schemas import (
 from server.cards.setup_lists import NAV, POLICY_LIST, QUOTA_LIST, ZONE_LIST, site_choices
 from server.cards.tables import Card, CardIssue
 from server.estate.tables import Building, Unit
+from server.lib import reviewed
 from server.lib.i18n import gettext as _
 from server.lib.queries import as_id, contains, local_time, now, plain, scope, sites_of
 from server.refdata.spec import Col, Filter, Input, RefList, Submission
@@ -77,7 +79,7 @@ class CardList(ThroughMutations):
     columns = (Col("number", show="link"), Col("technology", show="choice"), Col("batch"),
                Col("unit_number", "Unit"), Col("holder", "Holder"),
                Col("valid", "Valid until"), Col("state", "Status", show="badge"),
-               Col("site_code", "Site"))
+               Col("site_code", "Site"), Col("review_badge", "Review", show="badge"))
     joins = (("site_code", "site.code"), ("site_name", "site.name"),
              ("unit_number", "unit.number"))
     inputs = (
@@ -97,6 +99,7 @@ class CardList(ThroughMutations):
                Filter("building", "Building", everything="All buildings"),
                Filter("expiry", "Validity", everything="Any validity"),
                Filter("registered", "Stock register", everything="Registered or not"),
+               Filter("review", "Review", everything="All"),
                Filter("unit", hidden=True))
     writers = "office"
     nav_template = NAV
@@ -108,7 +111,9 @@ class CardList(ThroughMutations):
 
     def actions(self, user: CurrentUser, params: Mapping[str, str]) -> list[tuple[str, str]]:
         site = f"?site={params['site']}" if params.get("site") else ""
-        return [(_("Import stock"), f"/office/cards/import{site}")]
+        return [(_("Import stock"), f"/office/cards/import{site}"),
+                (_("Review these records"),
+                 reviewed.link("card", params.get("site", ""), params.get("review", "")))]
 
     def export_columns(self) -> tuple[tuple[str, str], ...]:
         return exports.HEADERS
@@ -154,6 +159,8 @@ class CardList(ThroughMutations):
                 CardIssue.select(CardIssue.id).where(open_issue() & until))
         if name == "registered":
             return {"no": Card.registered.eq(False), "yes": Card.registered.eq(True)}.get(value)
+        if name == "review":
+            return reviewed.clause(Card.id, "card", value)
         return super().where_filter(name, value, user)
 
     async def filter_options(self, name: str, user: CurrentUser, value: str
@@ -164,6 +171,8 @@ class CardList(ThroughMutations):
             return [(c, _(label)) for c, label in EXPIRY_FILTER_LABELS.items()]
         if name == "registered":
             return [(c, _(label)) for c, label in REGISTERED_FILTER_LABELS.items()]
+        if name == "review":
+            return [(c, _(label)) for c, label in reviewed.FILTER_STATES.items()]
         if name == "building":
             where = scope(Building.site, user)
             if where is False:
@@ -178,6 +187,7 @@ class CardList(ThroughMutations):
 
     async def decorate(self, rows: list[dict[str, Any]]) -> None:
         issues = await queries.issues_by_id(r["issue"] for r in rows)
+        await reviewed.add_reviews("card", rows)
         for r in rows:
             issue = issues.get(str(r["issue"])) if r.get("issue") else None
             held = issue is not None and issue["ended_at"] is None
@@ -185,6 +195,9 @@ class CardList(ThroughMutations):
             r["holder"] = issue["holder_name"] if held and issue else ""
             r["valid"] = local_time(issue["valid_until"])[:10] if held and issue else ""
             r["state"] = state_badge(r, issue["valid_until"] if held and issue else None)
+            review = r["review"]
+            r["review_badge"] = (f"review-{review['state']}", _(review["label"])) if review \
+                else ("muted", _("Not reviewed"))
 
     def cells(self, row: Mapping[str, Any]) -> list[dict[str, Any]]:
         out = super().cells(row)

@@ -12,6 +12,7 @@ from typing import Any
 from server.accounts.schemas import CurrentUser
 from server.cards.tables import Card, CardIssue, CardPolicy, CardQuota, CardZone
 from server.estate.tables import Resident, Unit
+from server.lib import reviewed
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
 from server.lib.queries import (
@@ -66,7 +67,8 @@ async def issues_by_id(ids: Iterable[Any]) -> dict[str, dict[str, Any]]:
 
 async def decorate_issues(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Names for the staff and devices, times as people read them (the desk's beside the
-    server's receipt, flagged when they differ by more than five minutes)."""
+    server's receipt, flagged when they differ by more than five minutes), the office's
+    review of each issue."""
     names = await staff_names([*(r["issued_by"] for r in rows), *(r["ended_by"] for r in rows)])
     devices = await device_names(r["issued_device"] for r in rows)
     cards = {str(c["id"]): c["number"] for c in await Card.select(Card.id, Card.number).where(
@@ -88,6 +90,7 @@ async def decorate_issues(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         r["end_label"] = END_REASONS.get(str(r["end_reason"]), str(r["end_reason"]))
         r["relation_label"] = RELATIONS.get(str(r["relation"]), str(r["relation"]))
         r["scope"] = [str(z) for z in json_value(r["scope"]) or []]
+    await reviewed.add_reviews("card_issue", rows)
     return rows
 
 

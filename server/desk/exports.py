@@ -16,7 +16,7 @@ from server.desk import handovers, passes, visitors
 from server.desk.queries import pick_site
 from server.desk.schemas import HandoverFilters, PassFilters, VisitorFilters
 from server.desk.tables import Handover
-from server.lib import exports
+from server.lib import exports, reviewed
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
 from server.lib.queries import local_time
@@ -31,6 +31,7 @@ VISITOR_HEADERS: Headers = (
     ("time_in_shown", lazy("Time in")), ("time_out_shown", lazy("Time out")),
     ("late", lazy("Stayed past the cut-off")), ("signed_in_name", lazy("Signed in by")),
     ("signed_out_name", lazy("Signed out by")), ("received", lazy("Received by server")),
+    *reviewed.COLUMNS,
 )
 PASS_HEADERS: Headers = (
     ("site_code", lazy("Site")), ("number", lazy("Pass number")),
@@ -40,7 +41,7 @@ PASS_HEADERS: Headers = (
     ("owner_name", lazy("Owner")), ("issuer_name", lazy("Pass issued by")),
     ("device_name", lazy("Device")), ("issued_at_shown", lazy("Issued at (device time)")),
     ("received", lazy("Received by server")), ("state", lazy("At the gate")),
-    ("checks_text", lazy("Gate checks")),
+    ("checks_text", lazy("Gate checks")), *reviewed.COLUMNS,
 )
 
 
@@ -50,14 +51,14 @@ HANDOVER_HEADERS: Headers = (
     ("incoming_name", lazy("Incoming")), ("drafted_at_shown", lazy("Drafted")),
     ("received_text", lazy("Received at")),
     ("unresolved_text", lazy("Handed over unresolved")), ("notes", lazy("Notes")),
-    ("received", lazy("Received by server")),
+    ("received", lazy("Received by server")), *reviewed.COLUMNS,
 )
 
 
 def _visitor(site: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
     return {**r, "site_code": site["code"], "id_type": _(r["id_type_label"]),
             "confirmed_text": visitors.confirmed_text(r),
-            "late": _("Yes") if r["late"] else _("No")}
+            "late": _("Yes") if r["late"] else _("No"), **reviewed.cells(r)}
 
 
 def _check_text(c: dict[str, Any]) -> str:
@@ -70,10 +71,11 @@ def _check_text(c: dict[str, Any]) -> str:
 def _pass(site: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
     if r.get("orphan"):  # a gate check whose pass has not reached the server
         return {"site_code": site["code"], "number": r["number"],
-                "state": _("Pass not yet synced"), "checks_text": _check_text(r)}
+                "state": _("Pass not yet synced"), "checks_text": _check_text(r),
+                **reviewed.cells(r)}
     return {**r, "site_code": site["code"], "items_text": "\n".join(r["items"]),
             "basis": _(r["basis_label"]), "state": _(r["state_label"]),
-            "checks_text": "\n".join(_check_text(c) for c in r["checks"])}
+            "checks_text": "\n".join(_check_text(c) for c in r["checks"]), **reviewed.cells(r)}
 
 
 def _handover(site: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +83,8 @@ def _handover(site: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
             "received_text": _("Waiting to be received") if r["waiting"]
             else r["received_shown"],
             "unresolved_text": "、".join(f"{_(line['label'])} ({line['count']})"
-                                        for line in r["unresolved"]) or _("None")}
+                                        for line in r["unresolved"]) or _("None"),
+            **reviewed.cells(r)}
 
 
 def _cells(headers: Headers, row: dict[str, Any]) -> list[str]:

@@ -1,7 +1,8 @@
 """Shift handovers as the office reads them (交接班): one site's handovers, newest shift
 first — the shift, who handed over and who took over, when it was drafted and received (or
 that it is waiting to be received) — filtered by state, by the exceptions handed over
-unresolved and by the days the shifts ended; and one handover's page: its summary (drafted
+unresolved, by the days the shifts ended and by the office's review
+(:mod:`server.lib.reviewed`); and one handover's page: its summary (drafted
 by the outgoing phone from the data), the notes, both signatures and the exceptions handed
 over unresolved.
 
@@ -21,6 +22,7 @@ from server.accounts.schemas import CurrentUser
 from server.desk.queries import conflicts_about, day_range, page_of, pick_site, received
 from server.desk.schemas import HANDOVER_TABS, HandoverFilters
 from server.desk.tables import Handover
+from server.lib import reviewed
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
@@ -70,7 +72,8 @@ def show_clause(show: str) -> Any:
 
 def where(site_id: str, f: HandoverFilters) -> Any:
     return both(H.site == site_id, show_clause(f.show),
-                day_range(H.shift_end, f.date_from, f.date_to))
+                day_range(H.shift_end, f.date_from, f.date_to),
+                reviewed.clause(H.id, "handover", f.review))
 
 
 def _label(item: Any) -> str:
@@ -130,6 +133,7 @@ async def decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         r["unresolved"] = unresolved(r["summary"])
         r["unresolved_count"] = sum(len(line["items"]) for line in r["unresolved"])
     received(rows, "drafted_at")
+    await reviewed.add_reviews("handover", rows)
     return rows
 
 
@@ -145,7 +149,8 @@ async def page(user: CurrentUser, f: HandoverFilters) -> dict[str, Any]:
     site, sites = await pick_site(user, f.site)
     found = await page_of(select(), H.count(), where(site["id"], f), f.page)
     found.rows = await decorate(found.rows)
-    return {"site": site, "sites": sites, "filters": f, "page": found, "tabs": HANDOVER_TABS}
+    return {"site": site, "sites": sites, "filters": f, "page": found, "tabs": HANDOVER_TABS,
+            "review_href": reviewed.link("handover", site["id"], f.review)}
 
 
 async def handover_page(user: CurrentUser, handover_id: str) -> dict[str, Any]:

@@ -4,8 +4,9 @@ did not match, refused, used twice (let out twice at two gates, or presented aga
 it was used) — by the days they were issued and a search over the number, the unit and the
 plate; paged, counted and filtered in SQL. Beside them, the gate checks whose pass has not
 reached the server (the desk's phone has not synced; or no such pass: a forged QR code,
-refused at the gate), paged on their own. The same rows unpaged, in batches, for the
-exports."""
+refused at the gate), paged on their own. Both are filtered by the office's review too (the
+passes' and the gate checks' own: :mod:`server.lib.reviewed`). The same rows unpaged, in
+batches, for the exports."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from server.accounts.schemas import CurrentUser
 from server.desk.queries import day_range, page_of, pick_site, received
 from server.desk.schemas import PASS_TABS, PassFilters
 from server.desk.tables import GoodsPass, PassCheck
+from server.lib import reviewed
 from server.lib.paging import PageOf
 from server.lib.queries import (
     both,
@@ -78,7 +80,8 @@ def where(site_id: str, f: PassFilters) -> Any:
     search = (contains(P.number, f.q) | contains(P.unit.number, f.q)
               | contains(P.plate, f.q)) if f.q else None
     return both(P.site == site_id, outcome_clause(site_id, f.outcome),
-                day_range(P.issued_at, f.date_from, f.date_to), search)
+                day_range(P.issued_at, f.date_from, f.date_to), search,
+                reviewed.clause(P.id, "goods_pass", f.review))
 
 
 def select() -> Any:
@@ -153,6 +156,7 @@ async def decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         until = to_datetime(r["valid_until"])
         r["expired"] = r["state"] == "waiting" and until is not None and until < at
     received(rows, "issued_at")
+    await reviewed.add_reviews("goods_pass", rows)
     return rows
 
 
@@ -175,7 +179,8 @@ def orphan_where(site_id: str, f: PassFilters) -> Any:
         outcome = C.pass_id.is_in(twice(site_id))
     search = contains(C.number, f.q) if f.q else None
     return both(C.site == site_id, without_pass(site_id), outcome,
-                day_range(C.checked_at, f.date_from, f.date_to), search)
+                day_range(C.checked_at, f.date_from, f.date_to), search,
+                reviewed.clause(C.id, "pass_check", f.review))
 
 
 async def orphans(site_id: str, f: PassFilters) -> PageOf:
@@ -193,13 +198,15 @@ async def orphans(site_id: str, f: PassFilters) -> PageOf:
     query = C.select(*check_columns()).where(clause).order_by(C.checked_at, ascending=False)
     found = await paged(query, counted(), number)
     found.rows = await decorate_checks(found.rows)
+    await reviewed.add_reviews("pass_check", found.rows)
     return found
 
 
 async def page(user: CurrentUser, f: PassFilters) -> dict[str, Any]:
     site, sites = await pick_site(user, f.site)
     return {"site": site, "sites": sites, "filters": f, "tabs": PASS_TABS,
-            "page": await rows(site["id"], f), "orphans": await orphans(site["id"], f)}
+            "page": await rows(site["id"], f), "orphans": await orphans(site["id"], f),
+            "review_href": reviewed.link("goods_pass", site["id"], f.review)}
 
 
 async def batches(user: CurrentUser, f: PassFilters
@@ -225,6 +232,7 @@ async def batches(user: CurrentUser, f: PassFilters
             query = C.select(*check_columns()).where(lost).order_by(C.checked_at,
                                                                     ascending=False)
             checks = await decorate_checks([plain(r) for r in await query])
+            await reviewed.add_reviews("pass_check", checks)
             for c in checks:
                 c["orphan"] = True
             if checks:

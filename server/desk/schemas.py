@@ -16,6 +16,7 @@ class VisitorFilters(msgspec.Struct, kw_only=True):
     date_to: str = ""
     unit: str = ""  # a unit number, or part of one
     q: str = ""  # the visitor's name or badge
+    review: str = ""  # a review state or "unreviewed" (server/lib/reviewed.py)
     page: int = 1
 
 
@@ -25,6 +26,7 @@ class PassFilters(msgspec.Struct, kw_only=True):
     date_from: str = ""  # issued (a pass) or checked (a gate check without its pass)
     date_to: str = ""
     q: str = ""  # pass number, unit or plate
+    review: str = ""  # a review state or "unreviewed" (server/lib/reviewed.py)
     page: int = 1
     orphans: str = ""  # the page of the gate checks whose pass has not reached the server
 
@@ -34,6 +36,7 @@ class HandoverFilters(msgspec.Struct, kw_only=True):
     show: str = ""  # "" | waiting | received | unresolved
     date_from: str = ""  # the shift's end
     date_to: str = ""
+    review: str = ""  # a review state or "unreviewed" (server/lib/reviewed.py)
     page: int = 1
 
 

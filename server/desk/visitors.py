@@ -1,9 +1,10 @@
 """The visitor register as the office reads it (來訪登記): one site's visitors, newest first,
 filtered by who is still inside, who was inside past the cut-off hour (:mod:`server.desk.
 cutoff`), who has left, the days they came, the unit and a search over the name and the
-badge — paged, counted and filtered in SQL; the same rows unpaged, in batches, for the
-exports; and one visitor's page (every field, the device's times beside the server's
-receipt, the conflicts about it and its history)."""
+badge, and by the office's review (:mod:`server.lib.reviewed`) — paged, counted and filtered
+in SQL; the same rows unpaged, in batches, for the exports; and one visitor's page (every
+field, the device's times beside the server's receipt, the conflicts about it and its
+history)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from server.desk.queries import conflicts_about, day_range, page_of, pick_site, 
 from server.desk.schemas import VISITOR_TABS, VisitorFilters
 from server.desk.tables import Visitor
 from server.estate.tables import Resident
+from server.lib import reviewed
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
 from server.lib.paging import PageOf
@@ -56,7 +58,8 @@ def where(site_id: str, f: VisitorFilters) -> Any:
     search = (contains(V.name, f.q) | contains(V.badge, f.q)) if f.q else None
     return both(V.site == site_id, show_clause(f.show),
                 day_range(V.time_in, f.date_from, f.date_to),
-                contains(V.unit.number, f.unit) if f.unit else None, search)
+                contains(V.unit.number, f.unit) if f.unit else None, search,
+                reviewed.clause(V.id, "visitor", f.review))
 
 
 def select() -> Any:
@@ -86,6 +89,7 @@ async def decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         r["inside"] = r["time_out"] is None
         r["late"] = cutoff.is_late(r["time_in"], r["time_out"], at)
     received(rows, "time_in")
+    await reviewed.add_reviews("visitor", rows)
     return rows
 
 
@@ -133,7 +137,8 @@ async def batches(user: CurrentUser, f: VisitorFilters
 async def page(user: CurrentUser, f: VisitorFilters) -> dict[str, Any]:
     site, sites, found = await rows(user, f)
     return {"site": site, "sites": sites, "filters": f, "page": found,
-            "tabs": VISITOR_TABS, "cutoff": cutoff.label()}
+            "tabs": VISITOR_TABS, "cutoff": cutoff.label(),
+            "review_href": reviewed.link("visitor", site["id"], f.review)}
 
 
 async def visitor_page(user: CurrentUser, visitor_id: str) -> dict[str, Any]:

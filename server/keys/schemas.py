@@ -45,5 +45,5 @@ class LoanFilters(msgspec.Struct, kw_only=True):
     date_to: str = ""
     lent_by: str = ""
     q: str = ""  # key code / borrower
-    review: str = ""  # "" | unreviewed | approved | has_issues | rejected (server/lib/reviewed.py)
+    review: str = ""  # a review state or "unreviewed" (server/lib/reviewed.py)
     page: int = 1

@@ -14,10 +14,12 @@ from typing import Any
 
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Device
+from server.lib import reviewed
 from server.lib.errors import NotFound
 from server.lib.i18n import gettext as _
 from server.lib.queries import (
     as_id,
+    both,
     json_value,
     local_day_start,
     local_time,
@@ -91,7 +93,9 @@ def day_bounds(day: str) -> tuple[datetime, str]:
     return start, day
 
 
-async def board(user: CurrentUser, site: str, day: str = "") -> dict[str, Any]:
+async def board(user: CurrentUser, site: str, day: str = "", review: str = ""
+                ) -> dict[str, Any]:
+    """The site's rounds of the day (``review``: only those in that review state)."""
     chosen, sites = await site_and_sites(user, site)
     start, day = day_bounds(day)
     rounds = [plain(r) for r in await PatrolRound.select(
@@ -99,8 +103,10 @@ async def board(user: CurrentUser, site: str, day: str = "") -> dict[str, Any]:
         PatrolRound.due_by, PatrolRound.guard_ids, PatrolRound.status, PatrolRound.started_at,
         PatrolRound.started_by, PatrolRound.finished_at, PatrolRound.late,
         PatrolRound.unscheduled,
-    ).where((PatrolRound.site == chosen["id"]) & (PatrolRound.slot_at >= start)
-            & (PatrolRound.slot_at < start + timedelta(days=1))).order_by(PatrolRound.slot_at)]
+    ).where(both((PatrolRound.site == chosen["id"]) & (PatrolRound.slot_at >= start)
+                 & (PatrolRound.slot_at < start + timedelta(days=1)),
+                 reviewed.clause(PatrolRound.id, "round", review))
+            ).order_by(PatrolRound.slot_at)]
     routes = {str(r["id"]): plain(r) for r in await PatrolRoute.select(
         PatrolRoute.id, PatrolRoute.name, PatrolRoute.checkpoint_ids).where(
         PatrolRoute.site == chosen["id"])}
@@ -113,6 +119,7 @@ async def board(user: CurrentUser, site: str, day: str = "") -> dict[str, Any]:
                                                   r["started_by"]] if g}
     names = await staff_names(guard_ids)
     heard = await last_heard(guard_ids)
+    await reviewed.add_reviews("round", rounds)
     at = now()
     totals: dict[str, int] = {}
     for r in rounds:
@@ -130,7 +137,9 @@ async def board(user: CurrentUser, site: str, day: str = "") -> dict[str, Any]:
         r["guards"] = [{"id": g, "name": names.get(g, g), "heard": heard.get(g),
                         "heard_text": local_time(heard.get(g)) if heard.get(g) else ""}
                        for g in people]
-    return {"site": chosen, "sites": sites, "day": day, "rounds": rounds, "totals": totals}
+    return {"site": chosen, "sites": sites, "day": day, "rounds": rounds, "totals": totals,
+            "review_state": review if review in reviewed.FILTER_STATES else "",
+            "review_href": reviewed.link("round", chosen["id"], review)}
 
 
 async def _checklists(site: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:

@@ -1,8 +1,9 @@
 """The request board (報修): the requests of the person's sites, filtered by state (the open
 ones, the overdue ones — a deadline passed and the work not done — or one state), category,
-urgency, technician, building or unit, and a search over the number, the description, the
-public area and the unit; counts per state for the same filters; and the same rows, unpaged,
-for the exports. Scoped to the user's sites like every office query."""
+urgency, technician, building or unit, the office's review (:mod:`server.lib.reviewed`), and
+a search over the number, the description, the public area and the unit; counts per state
+for the same filters; and the same rows, unpaged, for the exports. Scoped to the user's
+sites like every office query."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from piccolo.query.functions.aggregate import Count
 from server.accounts.schemas import CurrentUser
 from server.accounts.tables import Staff, StaffSite
 from server.estate.tables import Building, Unit
+from server.lib import reviewed
 from server.lib.i18n import gettext as _
 from server.lib.newest import newest_first
 from server.lib.paging import PageOf
@@ -91,6 +93,7 @@ def where(user: CurrentUser, f: BoardFilters, with_state: bool = True,
         _id_clause(R.unit.building, f.building),
         _id_clause(R.unit, f.unit),
         search,
+        reviewed.clause(R.id, "repair_request", f.review),
     )
 
 
@@ -119,6 +122,7 @@ async def decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         r["complete"] = local_time(r["complete_by"])
         r["appointment"] = local_time(r["appointment_at"])
         r["overdue"] = is_overdue(r, at)
+    await reviewed.add_reviews("repair_request", rows)
     return rows
 
 
@@ -196,4 +200,5 @@ async def board_page(user: CurrentUser, f: BoardFilters) -> dict[str, Any]:
     tabs = await counts(user, f)
     total = tabs.get(f.state if f.state in tabs else "all", tabs["all"])
     return {"filters": f, "page": await rows(user, f, total), "counts": tabs,
-            "options": await filter_options(user, f), "tabs": STATE_TABS}
+            "options": await filter_options(user, f), "tabs": STATE_TABS,
+            "review_href": reviewed.link("repair_request", f.site, f.review)}

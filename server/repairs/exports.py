@@ -11,7 +11,7 @@ from typing import Any
 from litestar.response import Stream
 
 from server.accounts.schemas import CurrentUser
-from server.lib import exports
+from server.lib import exports, reviewed
 from server.lib.i18n import gettext as _
 from server.lib.i18n import lazy
 from server.lib.queries import local_time, plain
@@ -25,7 +25,7 @@ FOLLOW_UP_HEADERS = (
     ("where", lazy("Unit or area")), ("reason", lazy("Why followed up")),
     ("due", lazy("Call due")), ("overdue", lazy("Call overdue")), ("method", lazy("By")),
     ("rating", lazy("Rating")), ("done", lazy("Done at")), ("done_by_name", lazy("Done by")),
-    ("notes", lazy("Notes")),
+    ("notes", lazy("Notes")), *reviewed.COLUMNS,
 )
 HEADERS = (
     ("site_code", lazy("Site")), ("number", lazy("Request number")),
@@ -36,7 +36,8 @@ HEADERS = (
     ("assignee_name", lazy("Technician")), ("appointment", lazy("Appointment")),
     ("respond", lazy("Respond by")), ("complete", lazy("Complete by")),
     ("started", lazy("Work started")), ("finished", lazy("Work finished")),
-    ("description", lazy("Description")),
+    *reviewed.COLUMNS,
+    ("description", lazy("Description")),  # last: the longest text
 )
 
 
@@ -46,7 +47,8 @@ def shape(r: dict[str, Any]) -> dict[str, Any]:
             "urgency": _(r["urgency_label"]), "state": _(r["state_label"]),
             "complaint": _("Yes") if r["complaint"] else _("No"),
             "overdue": _("Yes") if r["overdue"] else _("No"),
-            "started": local_time(r["started_at"]), "finished": local_time(r["finished_at"])}
+            "started": local_time(r["started_at"]), "finished": local_time(r["finished_at"]),
+            **reviewed.cells(r)}
 
 
 def batches(user: CurrentUser, f: BoardFilters) -> Any:
@@ -65,7 +67,7 @@ def follow_up_shape(r: dict[str, Any]) -> dict[str, Any]:
     return {**r, "number": str(r["number"]), "reason": _(r["reason_label"]),
             "overdue": _("Yes") if r["overdue"] else _("No"),
             "method": _(r["method_label"]) if r["method"] else "",
-            "rating": _(r["rating_label"]) if r["rating"] else ""}
+            "rating": _(r["rating_label"]) if r["rating"] else "", **reviewed.cells(r)}
 
 
 async def follow_ups(user: CurrentUser, f: FollowUpFilters, fmt: exports.Format) -> Stream:

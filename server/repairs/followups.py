@@ -1,12 +1,14 @@
 """The follow-up queue (回訪): the calls still due, the overdue ones (past their due time and
 not done) and the ones done with the resident's A/B/C, for the user's sites; counts of each;
-a tab's rows for its export (:mod:`server.repairs.exports`)."""
+a tab's rows for its export (:mod:`server.repairs.exports`); every tab filtered by the
+office's review too (:mod:`server.lib.reviewed`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from server.accounts.schemas import CurrentUser
+from server.lib import reviewed
 from server.lib.queries import both, empty_page, now, paged, scope, sites_of
 from server.repairs.queries import decorate_follow_ups
 from server.repairs.schemas import FOLLOW_UP_TABS, FollowUpFilters
@@ -40,7 +42,11 @@ def shown_tab(f: FollowUpFilters) -> str:
 
 def where(user: CurrentUser, f: FollowUpFilters) -> Any:
     """The queue's tab at the filters' sites (``False``: nothing)."""
-    return both(scope(F.site, user, f.site), _tab(shown_tab(f)))
+    return both(scope(F.site, user, f.site), _tab(shown_tab(f)), _review(f))
+
+
+def _review(f: FollowUpFilters) -> Any:
+    return reviewed.clause(F.id, "follow_up", f.review)
 
 
 def select(show: str) -> Any:
@@ -56,6 +62,7 @@ def select(show: str) -> Any:
 async def decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = await decorate_follow_ups(rows)
     await _numbers(rows)
+    await reviewed.add_reviews("follow_up", rows)
     return rows
 
 
@@ -64,14 +71,15 @@ async def queue_page(user: CurrentUser, f: FollowUpFilters, page: int = 1) -> di
     site = scope(F.site, user, f.site)
     counts = {}
     for tab in FOLLOW_UP_TABS:
-        clause = both(site, _tab(tab))
+        clause = both(site, _tab(tab), _review(f))
         counts[tab] = 0 if clause is False else int(await F.count().where(clause))
     clause = where(user, f)
     rows = empty_page() if clause is False else await paged(
         select(show).where(clause), F.count().where(clause), page)
     rows.rows = await decorate(rows.rows)
     return {"filters": f, "show": show, "tabs": FOLLOW_UP_TABS, "counts": counts,
-            "page": rows, "sites": await sites_of(user)}
+            "page": rows, "sites": await sites_of(user),
+            "review_href": reviewed.link("follow_up", f.site, f.review)}
 
 
 async def _numbers(rows: list[dict[str, Any]]) -> None:

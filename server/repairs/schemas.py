@@ -36,12 +36,14 @@ class BoardFilters(msgspec.Struct, kw_only=True):
     building: str = ""
     unit: str = ""
     q: str = ""
+    review: str = ""  # a review state or "unreviewed" (server/lib/reviewed.py)
     page: int = 1
 
 
 class FollowUpFilters(msgspec.Struct, kw_only=True):
     site: str = ""
     show: str = "due"  # due | overdue | done
+    review: str = ""  # as the board's
 
 
 class AssignForm(msgspec.Struct, kw_only=True):

@@ -23,14 +23,13 @@ from sync.domains import default_registry, scenarios
 from sync.kit.fields import Field
 from sync.registry import MutationSpec
 from sync.streams import space
+from tests.parity.bad_values import BLOBS, IDS, bad_value
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 S1 = "11111111-1111-4111-8111-111111111111"
 S2 = "22222222-2222-4222-8222-222222222222"
 GHOST = "99999999-9999-4999-8999-999999999999"  # assigned, never created
-BLOBS = ["b" * 64, "c" * 64]  # uploaded by everyone
 NAMED = "e" * 64  # uploaded by nobody here, named by a loan of site 1 (readable there only)
-STRANGER = "d" * 64  # never uploaded
 REG = default_registry()
 
 
@@ -172,7 +171,6 @@ def list_items(f: Field) -> list[str]:
 
 NICE_TEXT = st.sampled_from(["陳大文", "Chan Tai Man", "維修水喉", "HK$100", "K-12", "a b",
                              "owner phoned", "x", "A-12C 業主寄存"])
-IDS = st.integers(0, 10**6).map(lambda n: str(uuid.UUID(int=n + 7 * 10**9, version=4)))
 
 
 def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
@@ -239,33 +237,6 @@ def good_value(draw: Any, f: Field, pools: Pools, moment: list[int]) -> Any:
             codec="ascii")).filter(lambda v: 0 < len(v) <= limit),
             st.sampled_from(["HYG-A12C"])))
     return draw(st.one_of(NICE_TEXT, st.sampled_from(["  spaced   out  ", "ＨＹＧ-Ｋ９", "ß"])))
-
-
-def bad_value(draw: Any, f: Field) -> Any:
-    """A value of the right JSON type (mostly) that some check must refuse."""
-    if f.kind == "uuid":
-        return draw(st.one_of(IDS, st.sampled_from(["not-a-uuid", "", 7, None])))
-    if f.kind == "ts":
-        return draw(st.sampled_from([
-            "9999-01-01T00:00:00+00:00", "0001-01-01T00:00:00+14:00", "2026-03-02T09:00:00",
-            "2026-02-30T10:00:00Z", "yesterday", "2026-03-02 09:00:00Z", "2026-03-02T24:00:00Z",
-            "2026-03-02T09:00:00+05:99", "1999-12-31T23:00:00-05:00", 5]))
-    if f.kind == "bool":
-        return draw(st.sampled_from(["yes", 1, None]))
-    if f.kind == "list":
-        return draw(st.sampled_from([[STRANGER], ["bad"], [1], "x", [BLOBS[0]] * 21]))
-    if f.kind in ("int", "float"):
-        return draw(st.sampled_from([-1, (f.maximum or 0) + 1, 0.5 if f.kind == "int" else "1",
-                                     None, True]))
-    options = ["", " ", "\u200b\u200b", "a\x00b", "K\u202e1-TAG", "tab\there", "line\nbreak",
-               "\ufeffbom", "castle", 7, None]
-    if f.max_length:
-        options += ["x" * (f.max_length + 1), "陳" * (f.max_length + 1)]
-    if f.text == "idpart":
-        options += ["12", "12345", "12-4"]
-    if f.blob:
-        options += [STRANGER, "not-a-hash"]
-    return draw(st.sampled_from(options))
 
 
 def _moment(minutes: int, offset_h: int, micro: int, style: int) -> str:
