@@ -245,6 +245,28 @@ async def measure(app: Any, ctx: Ctx, tokens: dict[str, str], runs: int
     return pages, unfilled
 
 
+async def baselines(app: Any, tokens: dict[str, str], runs: int, counts: dict[str, int]
+                    ) -> dict[str, Any]:
+    """The same run's floors, to read the pages against: the app answering ``/healthz`` (no
+    session, no query) through the same in-process transport, and the database alone
+    counting the largest table's rows (what a list's full count cannot go below)."""
+    from server.sync.tables import AuditEntry
+
+    timer = Timer(app, tokens, runs)
+    try:
+        app_floor, _html = await timer.page("/healthz", "baseline")
+    finally:
+        await timer.close()
+    table = max(counts, key=lambda t: counts[t]) if counts else "audit_entry"
+    times = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        await AuditEntry.raw(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - a table name of ours
+        times.append((time.perf_counter() - start) * 1000)
+    return {"app_ms": app_floor["median_ms"], "count_table": table,
+            "count_rows": counts.get(table, 0), "count_ms": statistics.median(times[1:])}
+
+
 async def sign_ins(ctx: Ctx, settings: Any) -> dict[str, str]:
     """A supervisor of every site (made here) and the generated administrator: sessions."""
     from server.accounts import service
@@ -292,10 +314,11 @@ async def bench(kind: str, records: int, runs: int, workdir: Path) -> dict[str, 
         app = create_app(settings, engine=engine)
         tokens = await sign_ins(ctx, settings)
         tune_gc()  # as the server does at startup
+        baseline = await baselines(app, tokens, runs, writer.counts)
         pages, unfilled = await measure(app, ctx, tokens, runs)
         return {"db": kind, "records": records, "runs": runs, "rows": writer.counts,
                 "rows_total": sum(writer.counts.values()), "generate_s": generated,
-                "pages": pages, "unfilled": unfilled,
+                "pages": pages, "unfilled": unfilled, "baseline": baseline,
                 "report": any(p["route"].startswith("/office/report") for p in pages)}
     finally:
         await dbmod.stop(engine)
@@ -311,6 +334,12 @@ def report(out: dict[str, Any]) -> str:
              "  rows: " + ", ".join(f"{t} {n:,}" for t, n in sorted(
                  out["rows"].items(), key=lambda r: -r[1]) if n >= 1000),
              f"  {'page':<{width}}  {'median ms':>10}  {'bar ms':>7}  result"]
+    base = out.get("baseline")
+    if base:
+        floor = f"GET /healthz {base['app_ms']:,.1f} ms (the app's floor)"
+        count = (f"counting {base['count_table']}'s {base['count_rows']:,} rows "
+                 f"{base['count_ms']:,.1f} ms (the database's)")
+        lines.insert(2, f"  same-run baseline: {floor}; {count}")
     for p in out["pages"]:
         median = "—" if p["median_ms"] is None else f"{p['median_ms']:,.1f}"
         result = "PASS" if p["pass"] else "FAIL" if p["status"] < 400 else \

@@ -63,6 +63,9 @@ def test_bench_office_measures_every_page(kind: str, tmp_path: Path,
     for page in pages:
         assert page["path"] in printed
     assert "PASS" in printed
+    base = out["baseline"]  # the same run's floors, printed before the pages
+    assert base["app_ms"] > 0 and base["count_ms"] > 0 and base["count_rows"] > 0
+    assert "same-run baseline: GET /healthz" in printed
 
 
 async def test_every_office_page_of_the_route_table_is_found(app: Any) -> None:
