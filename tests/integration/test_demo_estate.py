@@ -147,7 +147,8 @@ async def _the_office_home_has_something_in_every_exception(now: datetime) -> No
     from server.accounts.tables import Staff
     from server.estate.tables import Site
     from server.lib.timezone import estate_zone
-    from server.office.exceptions import Ask, kinds, totals
+    from server.office.exceptions import Ask, totals
+    from server.office.kinds import kinds
     from server.patrol.tables import PatrolRound
 
     sites = [str(s["id"]) for s in await Site.select(Site.id).order_by(Site.code)]
